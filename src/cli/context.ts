@@ -1,0 +1,43 @@
+/**
+ * What every command receives instead of reading process.* itself (CONVENTIONS 3):
+ * the clock, the streams, colour, terminals and how to open the store.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { Store } from '../core/ports.js';
+import type { Style } from '../render/style.js';
+
+export interface Io {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+}
+
+export interface Context {
+  io: Io;
+  nowMs: number;
+  json: boolean;
+  quiet: boolean;
+  colour: boolean;
+  style: Style;
+  dbPath: string;
+  dbIsDefault: boolean;
+  /** --db was given on the command line (not INV_DB): `inv demo` may then keep its store there. */
+  dbFromFlag: boolean;
+  busyTimeoutMs: number;
+  /** A message for the operator, on stderr (silenced by --quiet). */
+  note(line: string): void;
+  warn(line: string): void;
+}
+
+/** Opens the store, runs `fn`, and always closes it (kysely-ctl's `using…` bracket). */
+export async function withStore<T>(ctx: Context, fn: (store: Store) => Promise<T>): Promise<T> {
+  const { openSqliteStore } = await import('../store/index.js');
+  const store = openSqliteStore({ path: ctx.dbPath, createDir: ctx.dbIsDefault, busyTimeoutMs: ctx.busyTimeoutMs });
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
+}

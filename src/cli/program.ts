@@ -1,0 +1,220 @@
+/**
+ * Commander wiring only (CONVENTIONS 2): flags → typed options → a lazy import of
+ * the one command that runs. Nothing here decides anything about stock.
+ */
+import { Command, Option } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { UsageError } from '../core/errors.js';
+import { parseInteger, parseTime } from '../core/values.js';
+import type { Output } from '../commands/output.js';
+import { colourWanted, makeStyle } from '../render/style.js';
+import type { Context, Io } from './context.js';
+
+interface Globals {
+  db?: string;
+  now?: string;
+  json?: boolean;
+  color?: boolean;
+  quiet?: boolean;
+}
+
+function makeContext(io: Io, g: Globals): Context {
+  const nowText = g.now ?? io.env.INV_NOW;
+  const nowMs = nowText !== undefined && nowText !== '' ? parseTime(g.now !== undefined ? '--now' : 'INV_NOW', nowText) : Date.now();
+  const timeoutText = io.env.INV_BUSY_TIMEOUT;
+  const busyTimeoutMs = timeoutText ? parseInteger('INV_BUSY_TIMEOUT', timeoutText, { min: 0 }) : 5000;
+  const dbGiven = g.db ?? (io.env.INV_DB || undefined);
+  const colour = colourWanted({ isTTY: Boolean(io.stdout.isTTY), env: io.env, noColor: g.color === false });
+  const errColour = colourWanted({ isTTY: Boolean(io.stderr.isTTY), env: io.env, noColor: g.color === false });
+  const errStyle = makeStyle(errColour);
+  const quiet = Boolean(g.quiet);
+  return {
+    io,
+    nowMs,
+    json: Boolean(g.json),
+    quiet,
+    colour,
+    style: makeStyle(colour),
+    dbPath: dbGiven ?? defaultPath(io.env),
+    dbIsDefault: dbGiven === undefined,
+    dbFromFlag: g.db !== undefined,
+    busyTimeoutMs,
+    note: (line) => { if (!quiet) io.stderr.write(`${line}\n`); },
+    warn: (line) => { io.stderr.write(`${errStyle.yellow('warning:')} ${line}\n`); },
+  };
+}
+
+function defaultPath(env: NodeJS.ProcessEnv): string {
+  const home = env.HOME ?? '';
+  const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : `${home}/.local/share`;
+  return `${base}/inv/inventory.db`;
+}
+
+type Handler = (ctx: Context, args: string[], opts: Record<string, unknown>) => Promise<Output>;
+
+export function buildProgram(io: Io, state: { exitCode: number }): Command {
+  /** Wraps a lazily imported command: builds the context, runs it, prints its result. */
+  const run = (handler: Handler) => async (...all: unknown[]) => {
+    const cmd = all[all.length - 1] as Command;
+    const args = all.slice(0, -2).flat() as string[];
+    const ctx = makeContext(io, cmd.optsWithGlobals() as Globals);
+    const out = await handler(ctx, args, cmd.opts());
+    if (!out.streamed) {
+      if (ctx.json) io.stdout.write(`${JSON.stringify(out.json, null, 2)}\n`);
+      else {
+        const text = out.human(ctx.style);
+        if (text) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      }
+    }
+    state.exitCode = out.exitCode ?? 0;
+  };
+
+  const program = new Command('inv')
+    .description('Stock and the inventory update policy (on-order / on-payment) of an online shop.')
+    .version(pkg.version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .option('--db <path>', 'the store file (env INV_DB; default $XDG_DATA_HOME/inv/inventory.db)')
+    .option('--now <time>', 'act at this ISO-8601 time, for replays and scripts (env INV_NOW)')
+    .option('--json', 'print exactly one JSON document on stdout')
+    .option('--no-color', 'no colour (also NO_COLOR=1)')
+    .option('-q, --quiet', 'no messages on stderr, only results and errors')
+    .option('--debug', 'print stack traces of internal errors (also DEBUG=inv)')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: () => {}, // main() prints the one-line error itself
+    });
+
+  program.command('demo')
+    .description('a guided tour on a temporary store (or --db): a sample shop under both modes')
+    .action(run(async (ctx) => (await import('../commands/demo.js')).demo(ctx)));
+
+  program.command('init')
+    .description('create the store (idempotent)')
+    .option('--sample', 'load a small demo shop')
+    .action(run(async (ctx, _a, o) => (await import('../commands/init.js')).init({ sample: Boolean(o.sample) }, ctx)));
+
+  program.command('mode')
+    .description('the base mode, the mode in effect now and why, provider overrides, schedule')
+    .action(run(async (ctx) => (await import('../commands/mode.js')).showMode(ctx)));
+
+  program.command('set-mode')
+    .description('set the base mode; with --provider an override; with --until a temporary window')
+    .argument('<mode>', 'on-order, on-payment, or default (with --provider: remove the override)')
+    .option('--provider <name>', 'set (or with "default", remove) the override for one payment provider')
+    .option('--from <time>', 'start of a temporary window (default: now); needs --until')
+    .option('--until <time>', 'end of a temporary window, after which the base mode applies again')
+    .option('--reason <text>', 'why, kept with the window')
+    .action(run(async (ctx, [mode], o) => (await import('../commands/mode.js')).setMode({
+      mode, provider: o.provider as string | undefined, from: o.from as string | undefined,
+      until: o.until as string | undefined, reason: o.reason as string | undefined,
+    }, ctx)));
+
+  const schedule = program.command('schedule')
+    .description('list the scheduled mode windows that have not ended')
+    .action(run(async (ctx) => (await import('../commands/mode.js')).listSchedule(ctx)));
+  schedule.command('cancel')
+    .description('cancel a scheduled window')
+    .argument('<id>', 'the window id (see inv schedule)')
+    .action(run(async (ctx, [id]) => (await import('../commands/mode.js')).cancelSchedule({ id: parseInteger('window id', id, { min: 1 }) }, ctx)));
+
+  const stock = program.command('stock')
+    .description('list stock: onHand, reserved, available, low and oversold flags')
+    .argument('[sku...]', 'only these SKUs')
+    .option('--low', 'only SKUs at or below their low-stock threshold')
+    .action(run(async (ctx, skus, o) => (await import('../commands/stock.js')).listStock({ skus, low: Boolean(o.low) }, ctx)));
+  stock.command('show')
+    .description('one SKU, and which unpaid orders hold its units')
+    .argument('<sku>')
+    .action(run(async (ctx, [sku]) => (await import('../commands/stock.js')).showStock({ sku }, ctx)));
+  const adjustOptions = (c: Command) => c
+    .option('--name <name>', 'the item name')
+    .option('--reason <text>', 'why, recorded in the ledger')
+    .option('--low-stock <n>', 'flag the SKU as low at or below this many available (none: remove)');
+  adjustOptions(stock.command('set')
+    .description('set the units on hand (creates the SKU)')
+    .argument('<sku>')
+    .argument('<qty>', 'units on hand, 0 or more'))
+    .action(run(async (ctx, [sku, qty], o) => (await import('../commands/stock.js')).adjust({
+      sku, set: qty, name: o.name as string | undefined, reason: o.reason as string | undefined, lowStock: o.lowStock as string | undefined,
+    }, ctx)));
+  adjustOptions(stock.command('add')
+    .description('add units on hand (negative for shrinkage or corrections)')
+    .argument('<sku>')
+    .argument('<delta>', 'units to add, negative to remove'))
+    .action(run(async (ctx, [sku, delta], o) => (await import('../commands/stock.js')).adjust({
+      sku, add: delta, name: o.name as string | undefined, reason: o.reason as string | undefined, lowStock: o.lowStock as string | undefined,
+    }, ctx)));
+
+  program.command('history')
+    .description('the movements of one SKU, oldest first, with running onHand and reserved')
+    .argument('<sku>')
+    .action(run(async (ctx, [sku]) => (await import('../commands/stock.js')).history({ sku }, ctx)));
+
+  program.command('verify')
+    .description('check that stock equals the ledger, reserved is never negative, and SQLite is intact (exit 5 if not)')
+    .action(run(async (ctx) => (await import('../commands/stock.js')).verify(ctx)));
+
+  const order = program.command('order').description('orders: place, pay, fail, cancel, list, show');
+  order.command('place')
+    .description('a checkout reaches the payment page')
+    .addOption(new Option('--item <sku:qty...>', 'an order line; repeat for more lines').makeOptionMandatory())
+    .addOption(new Option('--provider <name>', 'the payment provider').makeOptionMandatory())
+    .option('--id <id>', 'the order id (default: generated)')
+    .action(run(async (ctx, _a, o) => (await import('../commands/order.js')).place({
+      items: o.item as string[], provider: o.provider as string, id: o.id as string | undefined,
+    }, ctx)));
+  for (const [name, text] of [['pay', 'a payment notification: the money arrived'], ['fail', 'a payment failed notification']] as const) {
+    order.command(name)
+      .description(text)
+      .argument('<id>', 'the order id')
+      .option('--event <id>', 'the notification id: the same id again is a no-op (duplicate: true)')
+      .action(run(async (ctx, [id], o) => (await import('../commands/order.js')).notify({ id, transition: name, event: o.event as string | undefined }, ctx)));
+  }
+  order.command('cancel')
+    .description('the operator cancels an unpaid order; its units go back')
+    .argument('<id>', 'the order id')
+    .action(run(async (ctx, [id]) => (await import('../commands/order.js')).notify({ id, transition: 'cancel' }, ctx)));
+  order.command('list')
+    .description('orders, oldest first')
+    .option('--status <status>', 'only pending, paid, failed, cancelled or expired')
+    .action(run(async (ctx, _a, o) => (await import('../commands/order.js')).list({ status: o.status as string | undefined }, ctx)));
+  order.command('show')
+    .description('one order')
+    .argument('<id>')
+    .action(run(async (ctx, [id]) => (await import('../commands/order.js')).show({ id }, ctx)));
+
+  program.command('expire')
+    .description("release the holds of unpaid orders past their provider's window, and list them")
+    .action(run(async (ctx) => (await import('../commands/order.js')).expire(ctx)));
+
+  program.command('apply')
+    .description('apply a stream of NDJSON events in one process, one result line per event')
+    .argument('<file>', 'a file, or - for stdin')
+    .option('--stop-on-error', 'stop at the first event that fails')
+    .action(run(async (ctx, [file], o) => (await import('../commands/apply.js')).apply({ file, stopOnError: Boolean(o.stopOnError) }, ctx)));
+
+  const provider = program.command('provider').description('the payment provider catalogue');
+  provider.command('list')
+    .description('each provider: instant or delayed, payment window, simulation defaults, sources')
+    .action(run(async (ctx) => (await import('../commands/provider.js')).listProviders(ctx)));
+  provider.command('set')
+    .description('add a provider or tune one')
+    .argument('<name>')
+    .option('--window <duration>', 'payment window, e.g. 30m, 36h, 5d')
+    .option('--delayed', 'payments can take days')
+    .option('--instant', 'payments are known within minutes')
+    .option('--unpaid-rate <share>', 'share of orders never paid, 0–1')
+    .option('--fail-share <share>', 'of the unpaid, share that get a failure notice, 0–1')
+    .option('--delay-median <duration>', 'median time to payment')
+    .option('--delay-p95 <duration>', '95th percentile of the time to payment')
+    .option('--label <text>', 'a display name')
+    .action(run(async (ctx, [name], o) => {
+      if (o.delayed && o.instant) throw new UsageError('--delayed and --instant exclude each other');
+      return (await import('../commands/provider.js')).setProvider({ name, ...(o as Record<string, string | boolean | undefined>) }, ctx);
+    }));
+
+  return program;
+}

@@ -1,0 +1,114 @@
+/**
+ * `inv apply`: a stream of NDJSON events in one process. Each event is its own
+ * transaction with the same rules (the same store methods) as the single
+ * commands, and gets one result line on stdout as soon as it is applied.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { EXIT, InvError, StoreError, invalidInput } from '../core/errors.js';
+import type { Store } from '../core/ports.js';
+import { checkProviderName } from '../core/providers.js';
+import { checkEventId, checkName, checkOrderId, checkSku, parseInteger, parseTime } from '../core/values.js';
+import { withStore, type Context } from '../cli/context.js';
+import { mergeLines, newOrderId } from './order.js';
+import type { Output } from './output.js';
+
+type Event = Record<string, unknown>;
+
+const str = (e: Event, key: string, check: (s: string) => string): string => {
+  const v = e[key];
+  if (typeof v !== 'string') throw invalidInput(`"${key}" must be a string`);
+  return check(v);
+};
+const optStr = (e: Event, key: string, check: (s: string) => string): string | undefined =>
+  e[key] === undefined || e[key] === null ? undefined : str(e, key, check);
+const int = (e: Event, key: string, min?: number): number => {
+  const v = e[key];
+  if (typeof v === 'number' && Number.isInteger(v)) return parseInteger(`"${key}"`, String(v), { min });
+  if (typeof v === 'string') return parseInteger(`"${key}"`, v, { min });
+  throw invalidInput(`"${key}" must be a whole number`);
+};
+
+/** Applies one parsed event; the result is what the matching single command prints with --json. */
+export async function applyEvent(store: Store, e: Event, defaultNowMs: number): Promise<unknown> {
+  const nowMs = e.at === undefined || e.at === null ? defaultNowMs : parseTime('"at"', String(e.at));
+  switch (e.type) {
+    case 'place': {
+      if (!Array.isArray(e.items) || e.items.length === 0) throw invalidInput('"items" must be a non-empty array of { "sku", "qty" }');
+      const lines = mergeLines(e.items.map((it: unknown) => {
+        if (typeof it !== 'object' || it === null) throw invalidInput('each item must be an object { "sku", "qty" }');
+        return { sku: str(it as Event, 'sku', checkSku), qty: int(it as Event, 'qty', 1) };
+      }));
+      const id = optStr(e, 'id', checkOrderId) ?? newOrderId();
+      return store.placeOrder({ id, provider: str(e, 'provider', checkProviderName), lines, nowMs });
+    }
+    case 'pay':
+    case 'fail':
+    case 'cancel':
+      return store.notify({ id: str(e, 'id', checkOrderId), transition: e.type, eventId: optStr(e, 'event', checkEventId), nowMs });
+    case 'expire':
+      return { expired: await store.expireDue(nowMs) };
+    case 'stock-set': {
+      const qty = int(e, 'qty');
+      if (qty < 0) throw invalidInput(`a count is never below zero (got ${qty})`);
+      return store.adjustStock({ sku: str(e, 'sku', checkSku), set: qty, name: optStr(e, 'name', checkName), note: optStr(e, 'reason', (s) => s), nowMs });
+    }
+    case 'stock-add':
+      return store.adjustStock({ sku: str(e, 'sku', checkSku), add: int(e, 'delta'), note: optStr(e, 'reason', (s) => s), nowMs });
+    default:
+      throw invalidInput(`unknown event type ${JSON.stringify(e.type)}: use place, pay, fail, cancel, expire, stock-set or stock-add`);
+  }
+}
+
+function parseLine(text: string): Event {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw invalidInput(`not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidInput('an event must be a JSON object with a "type"');
+  return v as Event;
+}
+
+export async function apply(o: { file: string; stopOnError: boolean }, ctx: Context): Promise<Output> {
+  let input: Readable;
+  if (o.file === '-') input = ctx.io.stdin;
+  else {
+    input = createReadStream(o.file);
+    await new Promise<void>((resolve, reject) => {
+      input.once('open', () => resolve());
+      input.once('error', (e: NodeJS.ErrnoException) => reject(invalidInput(`cannot read ${o.file}: ${e.code === 'ENOENT' ? 'no such file' : e.code}`)));
+    });
+  }
+  const out = ctx.io.stdout;
+  let firstFailure = 0;
+  let applied = 0;
+  let failed = 0;
+  await withStore(ctx, async (store) => {
+    const rl = createInterface({ input, crlfDelay: Infinity });
+    let line = 0;
+    for await (const text of rl) {
+      line++;
+      if (text.trim() === '') continue;
+      try {
+        const result = await applyEvent(store, parseLine(text), ctx.nowMs);
+        out.write(`${JSON.stringify({ line, ok: true, result })}\n`);
+        applied++;
+      } catch (e) {
+        // The store itself failing (locked, full, damaged) stops the stream: later events would fail too.
+        if (!(e instanceof InvError) || e instanceof StoreError) throw e;
+        failed++;
+        firstFailure ||= e.exitCode;
+        out.write(`${JSON.stringify({ line, ok: false, error: { code: e.code, message: e.message, details: e.details } })}\n`);
+        if (o.stopOnError) {
+          ctx.note(`stopped at line ${line} (--stop-on-error)`);
+          break;
+        }
+      }
+    }
+  });
+  ctx.note(`${applied} applied, ${failed} failed`);
+  return { json: null, human: () => '', streamed: true, exitCode: firstFailure || EXIT.ok };
+}

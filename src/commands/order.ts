@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { invalidInput } from '../core/errors.js';
+import { parseStatus } from '../core/lifecycle.js';
+import type { OrderLine } from '../core/ports.js';
+import { checkProviderName } from '../core/providers.js';
+import { checkEventId, checkOrderId, checkSku, parseInteger } from '../core/values.js';
+import { withStore, type Context } from '../cli/context.js';
+import { renderExpired, renderOrder, renderOrders } from '../render/order.js';
+import { output, type Output } from './output.js';
+
+/** `SKU:QTY`; the SKU may itself contain colons, so split at the last one. */
+export function parseItem(text: string): OrderLine {
+  const at = text.lastIndexOf(':');
+  if (at < 0) throw invalidInput(`--item "${text}" has no quantity: write SKU:QTY, e.g. MUG:2`);
+  const sku = checkSku(text.slice(0, at));
+  const qty = parseInteger(`quantity of ${sku}`, text.slice(at + 1), { min: 1 });
+  return { sku, qty };
+}
+
+/** The same SKU twice in one order is merged into one line (the README says so). */
+export function mergeLines(lines: OrderLine[]): OrderLine[] {
+  const bySku = new Map<string, number>();
+  for (const l of lines) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.qty);
+  return [...bySku].map(([sku, qty]) => {
+    if (qty > 1_000_000_000) throw invalidInput(`quantity of ${sku} (${qty}) is out of range`);
+    return { sku, qty };
+  });
+}
+
+export const newOrderId = (): string => `o-${randomBytes(6).toString('hex')}`;
+
+export async function place(o: { items: string[]; provider: string; id?: string }, ctx: Context): Promise<Output> {
+  const lines = mergeLines(o.items.map(parseItem));
+  const provider = checkProviderName(o.provider);
+  const id = o.id !== undefined ? checkOrderId(o.id) : newOrderId();
+  const order = await withStore(ctx, (store) => store.placeOrder({ id, provider, lines, nowMs: ctx.nowMs }));
+  return output(order, renderOrder);
+}
+
+export async function notify(o: { id: string; transition: 'pay' | 'fail' | 'cancel'; event?: string }, ctx: Context): Promise<Output> {
+  const id = checkOrderId(o.id);
+  const eventId = o.event !== undefined ? checkEventId(o.event) : undefined;
+  const order = await withStore(ctx, (store) => store.notify({ id, transition: o.transition, eventId, nowMs: ctx.nowMs }));
+  return output(order, renderOrder);
+}
+
+export async function list(o: { status?: string }, ctx: Context): Promise<Output> {
+  const status = o.status !== undefined ? parseStatus(o.status) : undefined;
+  const orders = await withStore(ctx, (store) => store.listOrders({ status, nowMs: ctx.nowMs }));
+  return output({ orders }, renderOrders);
+}
+
+export async function show(o: { id: string }, ctx: Context): Promise<Output> {
+  const id = checkOrderId(o.id);
+  return output(await withStore(ctx, (store) => store.getOrder(id, ctx.nowMs)), renderOrder);
+}
+
+export async function expire(ctx: Context): Promise<Output> {
+  const expired = await withStore(ctx, (store) => store.expireDue(ctx.nowMs));
+  return output({ expired }, renderExpired);
+}

@@ -1,0 +1,17 @@
+import type { Style } from '../render/style.js';
+
+/** What a command hands back: the stable JSON document and its human rendering. */
+export interface Output {
+  json: unknown;
+  human: (style: Style) => string;
+  /** Non-zero for results that are not failures but must change the exit code (verify). */
+  exitCode?: number;
+  /** Already written to stdout by the command itself (streams such as `inv apply`). */
+  streamed?: boolean;
+}
+
+export const output = <T>(json: T, render: (r: T, style: Style) => string, exitCode?: number): Output => ({
+  json,
+  human: (style) => render(json, style),
+  exitCode,
+});

@@ -1,0 +1,48 @@
+import { EXIT, invalidInput } from '../core/errors.js';
+import { checkName, checkSku, iso, parseInteger } from '../core/values.js';
+import { withStore, type Context } from '../cli/context.js';
+import { renderAdjusted, renderHistory, renderStock, renderStockDetail, renderVerify } from '../render/stock.js';
+import { output, type Output } from './output.js';
+
+export async function listStock(o: { skus: string[]; low: boolean }, ctx: Context): Promise<Output> {
+  const skus = o.skus.map(checkSku);
+  let items = await withStore(ctx, (store) => store.listStock({ skus, nowMs: ctx.nowMs }));
+  if (o.low) items = items.filter((i) => i.low);
+  return output({ items }, renderStock);
+}
+
+export async function showStock(o: { sku: string }, ctx: Context): Promise<Output> {
+  const sku = checkSku(o.sku);
+  const detail = await withStore(ctx, (store) => store.stockDetail(sku, ctx.nowMs));
+  return output({ ...detail, now: iso(ctx.nowMs) }, renderStockDetail);
+}
+
+export interface AdjustOptions {
+  sku: string;
+  set?: string;
+  add?: string;
+  name?: string;
+  reason?: string;
+  lowStock?: string;
+}
+
+export async function adjust(o: AdjustOptions, ctx: Context): Promise<Output> {
+  const sku = checkSku(o.sku);
+  const set = o.set !== undefined ? parseInteger('quantity', o.set) : undefined;
+  if (set !== undefined && set < 0) throw invalidInput(`a count is never below zero (got ${set} for ${sku}); use \`inv stock add ${sku} -N\` for shrinkage or corrections`);
+  const add = o.add !== undefined ? parseInteger('delta', o.add) : undefined;
+  const name = o.name !== undefined ? checkName(o.name) : undefined;
+  const lowStock = o.lowStock === undefined ? undefined : o.lowStock === 'none' ? null : parseInteger('--low-stock', o.lowStock, { min: 0 });
+  const adjusted = await withStore(ctx, (store) => store.adjustStock({ sku, set, add, name, lowStock, note: o.reason, nowMs: ctx.nowMs }));
+  return output(adjusted, renderAdjusted);
+}
+
+export async function history(o: { sku: string }, ctx: Context): Promise<Output> {
+  const sku = checkSku(o.sku);
+  return output(await withStore(ctx, (store) => store.history(sku)), renderHistory);
+}
+
+export async function verify(ctx: Context): Promise<Output> {
+  const problems = await withStore(ctx, (store) => store.verify());
+  return output({ ok: problems.length === 0, problems }, renderVerify, problems.length ? EXIT.verify : undefined);
+}

@@ -1,0 +1,42 @@
+/**
+ * Stock quantities and the rules for changing them by hand (SPEC section 2).
+ * onHand and reserved only ever change through ledger movements; available is derived.
+ */
+import { RefusedError, invalidInput } from './errors.js';
+
+export interface StockLevel {
+  onHand: number;
+  reserved: number;
+}
+
+export const available = (s: StockLevel): number => s.onHand - s.reserved;
+
+/** An item is low when a threshold is set and available is at or below it. */
+export const isLow = (avail: number, lowStock: number | null): boolean => lowStock !== null && avail <= lowStock;
+
+/** More units were paid for than the shop holds: it owes them. */
+export const isOversold = (avail: number): boolean => avail < 0;
+
+/**
+ * The onHand delta that `stock set` (absolute) or `stock add` (relative) means,
+ * refused when it would leave onHand below the units reserved for unpaid orders.
+ */
+export function adjustment(current: StockLevel, change: { set?: number; add?: number }, sku: string): number {
+  let target: number;
+  if (change.set !== undefined) {
+    if (change.set < 0) throw invalidInput(`a count is never below zero (got ${change.set} for ${sku}); use \`inv stock add\` for a correction`);
+    target = change.set;
+  } else {
+    target = current.onHand + (change.add ?? 0);
+  }
+  if (target < current.reserved && target < current.onHand) {
+    const why = current.reserved > 0 ? `below the ${current.reserved} units reserved for unpaid orders` : 'below zero';
+    throw new RefusedError(
+      'BELOW_RESERVED',
+      `${sku}: onHand ${current.onHand} → ${target} would fall ${why}`,
+      [{ sku, onHand: current.onHand, reserved: current.reserved, requested: target }],
+      `see who holds them: inv stock show ${sku}`,
+    );
+  }
+  return target - current.onHand;
+}

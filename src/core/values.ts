@@ -1,0 +1,90 @@
+/**
+ * The shape of every value a user types: SKUs, ids, quantities, times, durations.
+ * Each check throws a UsageError (exit 2) that names the value.
+ */
+import { UsageError, invalidInput } from './errors.js';
+
+export const MAX_QTY = 1_000_000_000;
+const MAX_KEY = 64;
+// Control characters (C0, DEL, C1) and the line/paragraph separators.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+function checkKey(kind: string, value: string): string {
+  if (value.length === 0) throw invalidInput(`${kind} is empty`);
+  if ([...value].length > MAX_KEY) throw invalidInput(`${kind} "${value.slice(0, 20)}…" is longer than ${MAX_KEY} characters`);
+  if (CONTROL.test(value)) throw invalidInput(`${kind} ${JSON.stringify(value)} contains a control character`);
+  if (value.trim() !== value) throw invalidInput(`${kind} ${JSON.stringify(value)} starts or ends with a space`);
+  return value;
+}
+
+/** A SKU: 1–64 printable characters, case-sensitive (SPEC section 2). */
+export function checkSku(value: string): string {
+  return checkKey('SKU', value);
+}
+
+export function checkOrderId(value: string): string {
+  return checkKey('order id', value);
+}
+
+export function checkEventId(value: string): string {
+  return checkKey('event id', value);
+}
+
+/** Names are free text, but a single line without control characters. */
+export function checkName(value: string): string {
+  if ([...value].length > 500) throw invalidInput(`name is longer than 500 characters`);
+  return value;
+}
+
+/** An integer in ±1,000,000,000 written in decimal (no exponent, no fraction). */
+export function parseInteger(what: string, text: string, opts: { min?: number } = {}): number {
+  const t = text.trim();
+  if (!/^[+-]?\d+$/.test(t)) throw invalidInput(`${what} "${text}" is not a whole number`);
+  const n = Number(t);
+  if (!Number.isSafeInteger(n) || Math.abs(n) > MAX_QTY) {
+    throw invalidInput(`${what} ${text} is out of range (±${MAX_QTY.toLocaleString('en-US')})`);
+  }
+  if (opts.min !== undefined && n < opts.min) throw invalidInput(`${what} ${n} must be at least ${opts.min}`);
+  return n === 0 ? 0 : n; // no -0
+}
+
+/**
+ * A moment: ISO-8601 with a date (`2026-11-27`, `2026-11-27T09:00`, with `Z` or
+ * an offset). A time without a zone is read as UTC, so scripts behave the same
+ * on every machine.
+ */
+export function parseTime(what: string, text: string): number {
+  const t = text.trim();
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(t);
+  if (!m) throw new UsageError(`${what} "${text}" is not an ISO-8601 time (e.g. 2026-11-27T09:00:00Z)`);
+  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone = 'Z'] = m;
+  const z = zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${frac}${z}`);
+  // Date.parse rolls 2026-02-31 over to March: check the fields survived.
+  const back = new Date(ms);
+  if (Number.isNaN(ms) || (z === 'Z' && (back.getUTCDate() !== Number(d) || back.getUTCMonth() + 1 !== Number(mo)))) {
+    throw new UsageError(`${what} "${text}" is not a valid date`);
+  }
+  return ms;
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** A duration: `90s`, `30m`, `36h`, `5d`, `2w`, or ISO-8601 `P5D`, `PT36H`. Returns hours. */
+export function parseDurationHours(what: string, text: string): number {
+  const t = text.trim();
+  let ms: number | undefined;
+  const simple = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i.exec(t);
+  if (simple) ms = Number(simple[1]) * UNIT_MS[simple[2].toLowerCase()];
+  const isoDur = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(t);
+  if (!simple && isoDur && t.length > 1 && !/T$/i.test(t)) {
+    const [, w = '0', d = '0', h = '0', mi = '0', s = '0'] = isoDur;
+    ms = Number(w) * UNIT_MS.w + Number(d) * UNIT_MS.d + Number(h) * UNIT_MS.h + Number(mi) * UNIT_MS.m + Number(s) * UNIT_MS.s;
+  }
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+    throw new UsageError(`${what} "${text}" is not a duration (e.g. 30m, 36h, 5d or P5D)`);
+  }
+  return ms / UNIT_MS.h;
+}

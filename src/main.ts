@@ -1,0 +1,43 @@
+/**
+ * The single top-level catch (CONVENTIONS 1): runs the command line and maps
+ * every failure to one line on stderr (or a JSON error document) and an exit code.
+ */
+import { CommanderError } from 'commander';
+import { EXIT, InvError } from './core/errors.js';
+import type { Io } from './cli/context.js';
+import { buildProgram } from './cli/program.js';
+
+export async function main(io: Io): Promise<number> {
+  const state = { exitCode: 0 };
+  const program = buildProgram(io, state);
+  const wantsJson = io.argv.includes('--json');
+  const debug = io.argv.includes('--debug') || /(^|,)inv(,|$)/.test(io.env.DEBUG ?? '');
+  try {
+    await program.parseAsync(io.argv, { from: 'user' });
+    return state.exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      if (e.code === 'commander.executeSubCommandAsync') return EXIT.ok;
+      const message = e.message.replace(/^error: /, '');
+      report(io, wantsJson, { code: 'USAGE', message, details: [], hint: 'see: inv --help' });
+      return EXIT.usage;
+    }
+    if (e instanceof InvError) {
+      report(io, wantsJson, { code: e.code, message: e.message, details: e.details, hint: e.hint });
+      if (debug && e.exitCode === EXIT.internal) io.stderr.write(`${e.stack}\n`);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    report(io, wantsJson, { code: 'INTERNAL', message: `internal error: ${err?.message ?? String(e)}`, details: [], hint: debug ? undefined : 'run again with --debug for details, and report it' });
+    if (debug) io.stderr.write(`${err?.stack ?? String(e)}\n`);
+    return EXIT.internal;
+  }
+}
+
+function report(io: Io, json: boolean, e: { code: string; message: string; details: unknown[]; hint?: string }): void {
+  const oneLine = e.message.replace(/\s*\n\s*/g, ' ');
+  io.stderr.write(`inv: ${oneLine}\n`);
+  if (e.hint) io.stderr.write(`  try: ${e.hint}\n`);
+  if (json) io.stdout.write(`${JSON.stringify({ error: { code: e.code, message: oneLine, details: e.details } }, null, 2)}\n`);
+}

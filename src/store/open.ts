@@ -1,0 +1,126 @@
+/**
+ * Opening the store: the one place that sets the pragmas, checks the file is an
+ * inv store, runs migrations and maps SQLite's failures to exit code 4.
+ */
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, accessSync, constants } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { InvError, StoreError } from '../core/errors.js';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+
+export type DB = Database.Database;
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** SPEC section 3: $XDG_DATA_HOME/inv/inventory.db, else ~/.local/share/inv/inventory.db. */
+export function defaultDbPath(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  return join(base, 'inv', 'inventory.db');
+}
+
+const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+function notAStore(path: string, what: string): StoreError {
+  return new StoreError('NOT_A_STORE', `${path} is not an inv store (${what}); it was left untouched`, 'point --db (or INV_DB) at an inv store, or at a new file');
+}
+
+/** Refuses, before SQLite touches it, a file that is not a SQLite database at all. */
+function checkHeader(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new StoreError('STORE_UNAVAILABLE', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  try {
+    const buf = Buffer.alloc(16);
+    const n = readSync(fd, buf, 0, 16, 0);
+    if (n === 0) return; // an empty file becomes a new store
+    if (n < 16 || buf.toString('latin1') !== SQLITE_HEADER) throw notAStore(path, 'not a SQLite database');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function mapSqliteError(e: unknown, path: string): unknown {
+  if (e instanceof InvError) return e;
+  const code = (e as { code?: string }).code ?? '';
+  const msg = (e as Error).message ?? String(e);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StoreError('STORE_BUSY', `the store ${path} is locked by another process beyond the busy timeout; nothing was changed`, 'try again, or raise INV_BUSY_TIMEOUT (milliseconds)');
+  }
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
+    return new StoreError('NOT_A_STORE', `the store ${path} is damaged (${msg}); it was left as it is`, 'restore a backup (inv restore FILE); do not edit the file');
+  }
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')) {
+    return new StoreError('STORE_UNAVAILABLE', `cannot write the store ${path} (${msg}); nothing was changed`, 'check the permissions of the file and its folder');
+  }
+  if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) {
+    return new StoreError('STORE_UNAVAILABLE', `the store ${path} could not be written (${msg}); nothing was changed`, 'free some disk space and try again');
+  }
+  return e;
+}
+
+export interface OpenOptions {
+  path: string;
+  /** Create the parent folder if missing (only for the default path). */
+  createDir?: boolean;
+  busyTimeoutMs?: number;
+}
+
+export function openDatabase(opts: OpenOptions): DB {
+  const { path } = opts;
+  const dir = dirname(path);
+  if (!existsSync(dir)) {
+    if (!opts.createDir) throw new StoreError('STORE_UNAVAILABLE', `cannot create the store ${path}: the folder ${dir} does not exist`);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new StoreError('STORE_UNAVAILABLE', `cannot create the folder ${dir}: ${(e as NodeJS.ErrnoException).code}`);
+    }
+  }
+  const exists = existsSync(path);
+  if (exists) {
+    if (statSync(path).isDirectory()) throw new StoreError('STORE_UNAVAILABLE', `${path} is a folder, not a store file`);
+    checkHeader(path);
+  } else {
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch {
+      throw new StoreError('STORE_UNAVAILABLE', `cannot create the store ${path}: the folder ${dir} is not writable`);
+    }
+  }
+  let db: DB | undefined;
+  try {
+    db = new Database(path, { timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    const appId = db.pragma('application_id', { simple: true }) as number;
+    const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number }).n;
+    if (appId !== APPLICATION_ID && (appId !== 0 || tables > 0)) {
+      throw notAStore(path, appId === 0 ? 'a SQLite database of another program' : `application id ${appId}`);
+    }
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new StoreError('STORE_UNAVAILABLE', `${path} was written by a newer inv (schema ${version}, this one knows ${SCHEMA_VERSION})`, 'upgrade inv');
+    }
+    // Only now that the file is known to be ours (or new) may anything change it.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    if (version < SCHEMA_VERSION) migrate(db);
+    return db;
+  } catch (e) {
+    db?.close();
+    throw mapSqliteError(e, path);
+  }
+}
+
+function migrate(db: DB): void {
+  db.transaction(() => {
+    // Re-read inside the write lock: another process may have migrated meanwhile.
+    const version = db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}

@@ -1,0 +1,86 @@
+/**
+ * The store's schema, as numbered migrations. `PRAGMA user_version` holds the
+ * number of migrations applied; `PRAGMA application_id` marks the file as an
+ * inv store so that a foreign SQLite file is never mistaken for one.
+ *
+ * Times are integers (milliseconds since the epoch, UTC): they compare and
+ * index cheaply and are turned into ISO-8601 strings only on the way out.
+ */
+export const APPLICATION_ID = 0x696e7631; // "inv1"
+
+export const MIGRATIONS: readonly string[] = [
+  /* 1 */ `
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+  INSERT INTO settings (key, value) VALUES ('base_mode', 'on-payment');
+
+  CREATE TABLE skus (
+    sku       TEXT PRIMARY KEY,
+    name      TEXT NOT NULL DEFAULT '',
+    on_hand   INTEGER NOT NULL DEFAULT 0,
+    reserved  INTEGER NOT NULL DEFAULT 0,
+    low_stock INTEGER
+  ) STRICT;
+
+  -- The ledger: append-only. Every change to skus.on_hand / skus.reserved is one row here.
+  CREATE TABLE movements (
+    id             INTEGER PRIMARY KEY,
+    at             INTEGER NOT NULL,
+    sku            TEXT NOT NULL REFERENCES skus(sku),
+    on_hand_delta  INTEGER NOT NULL,
+    reserved_delta INTEGER NOT NULL,
+    reason         TEXT NOT NULL,
+    order_id       TEXT,
+    note           TEXT
+  ) STRICT;
+  CREATE INDEX movements_by_sku ON movements (sku, at, id);
+
+  CREATE TABLE orders (
+    id             TEXT PRIMARY KEY,
+    status         TEXT NOT NULL,
+    mode           TEXT NOT NULL,
+    provider       TEXT NOT NULL,
+    placed_at      INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    holding        INTEGER NOT NULL,
+    oversold_units INTEGER NOT NULL DEFAULT 0,
+    late_payment   INTEGER NOT NULL DEFAULT 0,
+    seq            INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX orders_due ON orders (expires_at) WHERE status = 'pending';
+  CREATE INDEX orders_by_status ON orders (status, seq);
+  CREATE INDEX orders_by_seq ON orders (seq);
+
+  -- hold_until is the order's expiry while its units are reserved, NULL otherwise:
+  -- the partial index answers "units of this SKU held by holds past their window" cheaply.
+  CREATE TABLE order_lines (
+    order_id   TEXT NOT NULL REFERENCES orders(id),
+    sku        TEXT NOT NULL REFERENCES skus(sku),
+    qty        INTEGER NOT NULL,
+    hold_until INTEGER,
+    PRIMARY KEY (order_id, sku)
+  ) STRICT;
+  CREATE INDEX lines_held ON order_lines (sku, hold_until) WHERE hold_until IS NOT NULL;
+  CREATE INDEX lines_by_sku ON order_lines (sku);
+
+  -- Payment notification ids already applied (at-least-once delivery).
+  CREATE TABLE events (
+    event_id   TEXT PRIMARY KEY,
+    order_id   TEXT NOT NULL,
+    transition TEXT NOT NULL,
+    at         INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE overrides (provider TEXT PRIMARY KEY, mode TEXT NOT NULL) STRICT;
+  CREATE TABLE schedule (
+    id       INTEGER PRIMARY KEY,
+    mode     TEXT NOT NULL,
+    from_at  INTEGER NOT NULL,
+    until_at INTEGER NOT NULL,
+    reason   TEXT
+  ) STRICT;
+  CREATE TABLE providers (name TEXT PRIMARY KEY, doc TEXT NOT NULL) STRICT;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,399 @@
+/**
+ * The SQLite implementation of the core's Store port. Each public method is one
+ * transaction; writes use BEGIN IMMEDIATE so that the availability check and the
+ * change it guards happen under the same write lock. Business decisions come
+ * from src/core; this file only reads, applies and records them.
+ */
+import type { Statement } from 'better-sqlite3';
+import { RefusedError } from '../core/errors.js';
+import type { OrderStatus, Transition } from '../core/lifecycle.js';
+import { decide, isDue, isRepeat, lineMove, placeEffect, type MovementReason } from '../core/lifecycle.js';
+import { resolveMode, type Mode, type Policy, type ScheduleWindow } from '../core/modes.js';
+import type {
+  Adjusted, Holder, Movement, NotifyInput, OrderDoc, PlaceInput, Problem, StockDetail, StockItem, Store,
+} from '../core/ports.js';
+import { findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
+import { adjustment, isLow, isOversold } from '../core/stock.js';
+import { iso } from '../core/values.js';
+import { mapSqliteError, type DB } from './open.js';
+
+interface SkuRow { sku: string; name: string; on_hand: number; reserved: number; low_stock: number | null; due: number }
+interface OrderRow {
+  id: string; status: OrderStatus; mode: Mode; provider: string; placed_at: number; expires_at: number;
+  updated_at: number; holding: number; oversold_units: number; late_payment: number; seq: number;
+}
+interface LineRow { order_id: string; sku: string; qty: number; hold_until: number | null }
+
+const HOURS = 3_600_000;
+
+/** Units of a SKU held by orders past their window: already available again (SPEC section 2, Clock). */
+const DUE_HELD = `(SELECT COALESCE(SUM(l.qty), 0) FROM order_lines l WHERE l.sku = s.sku AND l.hold_until IS NOT NULL AND l.hold_until <= @now)`;
+
+export class SqliteStore implements Store {
+  private readonly stmts = new Map<string, Statement>();
+
+  constructor(private readonly db: DB, private readonly path: string) {}
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private q(sql: string): Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  private write<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      throw mapSqliteError(e, this.path);
+    }
+  }
+
+  private read<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).deferred();
+    } catch (e) {
+      throw mapSqliteError(e, this.path);
+    }
+  }
+
+  // ── policy ────────────────────────────────────────────────────────────────
+
+  private policy(nowMs: number): Policy {
+    const base = (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: Mode }).value;
+    const overrides: Record<string, Mode> = {};
+    for (const r of this.q(`SELECT provider, mode FROM overrides ORDER BY provider`).all() as { provider: string; mode: Mode }[]) {
+      overrides[r.provider] = r.mode;
+    }
+    const schedule = (this.q(`SELECT id, mode, from_at, until_at, reason FROM schedule WHERE until_at > ? ORDER BY from_at, id`)
+      .all(nowMs) as { id: number; mode: Mode; from_at: number; until_at: number; reason: string | null }[])
+      .map((r) => ({ id: r.id, mode: r.mode, from: iso(r.from_at), until: iso(r.until_at), reason: r.reason }));
+    return { base, overrides, schedule };
+  }
+
+  async getPolicy(nowMs: number): Promise<Policy> {
+    return this.read(() => this.policy(nowMs));
+  }
+
+  async setBaseMode(mode: Mode): Promise<Mode> {
+    return this.write(() => {
+      const old = (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: Mode }).value;
+      this.q(`UPDATE settings SET value = ? WHERE key = 'base_mode'`).run(mode);
+      return old;
+    });
+  }
+
+  async setOverride(provider: string, mode: Mode | null): Promise<Mode | null> {
+    return this.write(() => {
+      const old = (this.q(`SELECT mode FROM overrides WHERE provider = ?`).get(provider) as { mode: Mode } | undefined)?.mode ?? null;
+      if (mode) this.q(`INSERT INTO overrides (provider, mode) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET mode = excluded.mode`).run(provider, mode);
+      else this.q(`DELETE FROM overrides WHERE provider = ?`).run(provider);
+      return old;
+    });
+  }
+
+  async addWindow(w: Omit<ScheduleWindow, 'id'>): Promise<ScheduleWindow> {
+    return this.write(() => {
+      const r = this.q(`INSERT INTO schedule (mode, from_at, until_at, reason) VALUES (?, ?, ?, ?)`)
+        .run(w.mode, Date.parse(w.from), Date.parse(w.until), w.reason);
+      return { ...w, id: Number(r.lastInsertRowid) };
+    });
+  }
+
+  async cancelWindow(id: number): Promise<ScheduleWindow> {
+    return this.write(() => {
+      const r = this.q(`SELECT id, mode, from_at, until_at, reason FROM schedule WHERE id = ?`).get(id) as
+        { id: number; mode: Mode; from_at: number; until_at: number; reason: string | null } | undefined;
+      if (!r) throw new RefusedError('UNKNOWN_SCHEDULE', `no scheduled window with id ${id}`, [], 'list them with: inv schedule');
+      this.q(`DELETE FROM schedule WHERE id = ?`).run(id);
+      return { id: r.id, mode: r.mode, from: iso(r.from_at), until: iso(r.until_at), reason: r.reason };
+    });
+  }
+
+  // ── providers ─────────────────────────────────────────────────────────────
+
+  private custom(): Provider[] {
+    return (this.q(`SELECT doc FROM providers ORDER BY name`).all() as { doc: string }[]).map((r) => JSON.parse(r.doc) as Provider);
+  }
+
+  async customProviders(): Promise<Provider[]> {
+    return this.read(() => this.custom());
+  }
+
+  async saveProvider(p: Provider): Promise<void> {
+    this.write(() => {
+      this.q(`INSERT INTO providers (name, doc) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET doc = excluded.doc`).run(p.name, JSON.stringify(p));
+    });
+  }
+
+  // ── stock ─────────────────────────────────────────────────────────────────
+
+  private item(r: SkuRow): StockItem {
+    const reserved = r.reserved - r.due;
+    const available = r.on_hand - reserved;
+    return {
+      sku: r.sku, name: r.name, onHand: r.on_hand, reserved, available, lowStock: r.low_stock,
+      low: isLow(available, r.low_stock), oversold: isOversold(available),
+    };
+  }
+
+  private skuRow(sku: string, nowMs: number): SkuRow | undefined {
+    return this.q(`SELECT s.*, ${DUE_HELD} AS due FROM skus s WHERE s.sku = @sku`).get({ sku, now: nowMs }) as SkuRow | undefined;
+  }
+
+  private mustSku(sku: string, nowMs: number): SkuRow {
+    const r = this.skuRow(sku, nowMs);
+    if (!r) throw new RefusedError('UNKNOWN_SKU', `unknown SKU "${sku}"`, [{ sku }], 'list SKUs with: inv stock');
+    return r;
+  }
+
+  async listStock(q: { skus?: string[]; nowMs: number }): Promise<StockItem[]> {
+    return this.read(() => {
+      if (q.skus && q.skus.length > 0) return q.skus.map((sku) => this.item(this.mustSku(sku, q.nowMs)));
+      return (this.q(`SELECT s.*, ${DUE_HELD} AS due FROM skus s ORDER BY s.sku`).all({ now: q.nowMs }) as SkuRow[]).map((r) => this.item(r));
+    });
+  }
+
+  /** Streams every SKU, for exports and `stock --json` on large stores. */
+  *iterateStock(nowMs: number): IterableIterator<StockItem> {
+    for (const r of this.q(`SELECT s.*, ${DUE_HELD} AS due FROM skus s ORDER BY s.sku`).iterate({ now: nowMs }) as IterableIterator<SkuRow>) {
+      yield this.item(r);
+    }
+  }
+
+  async stockDetail(sku: string, nowMs: number): Promise<StockDetail> {
+    return this.read(() => {
+      const item = this.item(this.mustSku(sku, nowMs));
+      const rows = this.q(`
+        SELECT o.id, o.provider, o.mode, o.placed_at, o.expires_at, l.qty, l.hold_until
+        FROM order_lines l JOIN orders o ON o.id = l.order_id
+        WHERE l.sku = ? AND o.status = 'pending' ORDER BY o.placed_at, o.seq`).all(sku) as
+        { id: string; provider: string; mode: Mode; placed_at: number; expires_at: number; qty: number; hold_until: number | null }[];
+      const toHolder = (r: (typeof rows)[number]): Holder => ({
+        orderId: r.id, qty: r.qty, provider: r.provider, mode: r.mode, placedAt: iso(r.placed_at), expiresAt: iso(r.expires_at),
+        expired: r.expires_at <= nowMs,
+      });
+      return {
+        ...item,
+        holders: rows.filter((r) => r.hold_until !== null).map(toHolder),
+        awaitingPayment: rows.filter((r) => r.hold_until === null && r.expires_at > nowMs).map(toHolder),
+      };
+    });
+  }
+
+  /** The one way stock changes: the SKU's counters and a ledger row, together. */
+  private move(sku: string, onHandDelta: number, reservedDelta: number, reason: MovementReason, at: number, orderId: string | null, note: string | null): void {
+    if (onHandDelta === 0 && reservedDelta === 0) return;
+    this.q(`UPDATE skus SET on_hand = on_hand + ?, reserved = reserved + ? WHERE sku = ?`).run(onHandDelta, reservedDelta, sku);
+    this.q(`INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(at, sku, onHandDelta, reservedDelta, reason, orderId, note);
+  }
+
+  async adjustStock(a: { sku: string; set?: number; add?: number; name?: string; lowStock?: number | null; note?: string; nowMs: number }): Promise<Adjusted> {
+    return this.write(() => {
+      let row = this.skuRow(a.sku, a.nowMs);
+      const created = !row;
+      if (!row) {
+        if (a.set === undefined) throw new RefusedError('UNKNOWN_SKU', `unknown SKU "${a.sku}"`, [{ sku: a.sku }], `create it with: inv stock set ${a.sku} QTY`);
+        this.q(`INSERT INTO skus (sku, name) VALUES (?, ?)`).run(a.sku, a.name ?? '');
+        row = this.skuRow(a.sku, a.nowMs)!;
+      }
+      const before = row.on_hand;
+      const reserved = row.reserved - row.due;
+      const delta = adjustment({ onHand: before, reserved }, { set: a.set, add: a.add }, a.sku);
+      if (a.name !== undefined && a.name !== row.name) this.q(`UPDATE skus SET name = ? WHERE sku = ?`).run(a.name, a.sku);
+      if (a.lowStock !== undefined) this.q(`UPDATE skus SET low_stock = ? WHERE sku = ?`).run(a.lowStock, a.sku);
+      this.move(a.sku, delta, 0, 'adjust', a.nowMs, null, a.note ?? null);
+      return { sku: a.sku, name: a.name ?? row.name, created, before, after: before + delta, reserved, available: before + delta - reserved };
+    });
+  }
+
+  async history(sku: string): Promise<{ sku: string; movements: Movement[] }> {
+    return this.read(() => {
+      if (!this.q(`SELECT 1 FROM skus WHERE sku = ?`).get(sku)) throw new RefusedError('UNKNOWN_SKU', `unknown SKU "${sku}"`, [{ sku }], 'list SKUs with: inv stock');
+      let onHand = 0;
+      let reserved = 0;
+      const rows = this.q(`SELECT at, reason, order_id, on_hand_delta, reserved_delta, note FROM movements WHERE sku = ? ORDER BY at, id`).all(sku) as
+        { at: number; reason: MovementReason; order_id: string | null; on_hand_delta: number; reserved_delta: number; note: string | null }[];
+      const movements = rows.map((r) => {
+        onHand += r.on_hand_delta;
+        reserved += r.reserved_delta;
+        return { at: iso(r.at), reason: r.reason, orderId: r.order_id, onHandDelta: r.on_hand_delta, reservedDelta: r.reserved_delta, onHand, reserved, note: r.note };
+      });
+      return { sku, movements };
+    });
+  }
+
+  async verify(): Promise<Problem[]> {
+    return this.read(() => {
+      const problems: Problem[] = [];
+      const integrity = this.db.pragma('integrity_check') as { integrity_check: string }[];
+      for (const r of integrity) if (r.integrity_check !== 'ok') problems.push({ sku: null, message: `SQLite integrity check: ${r.integrity_check}` });
+      const fk = this.db.pragma('foreign_key_check') as unknown[];
+      if (fk.length > 0) problems.push({ sku: null, message: `${fk.length} rows point at missing SKUs or orders` });
+      const drift = this.q(`
+        SELECT s.sku, s.on_hand, s.reserved, COALESCE(m.oh, 0) AS oh, COALESCE(m.rs, 0) AS rs
+        FROM skus s LEFT JOIN (SELECT sku, SUM(on_hand_delta) AS oh, SUM(reserved_delta) AS rs FROM movements GROUP BY sku) m ON m.sku = s.sku
+        WHERE s.on_hand IS NOT COALESCE(m.oh, 0) OR s.reserved IS NOT COALESCE(m.rs, 0)`).all() as
+        { sku: string; on_hand: number; reserved: number; oh: number; rs: number }[];
+      for (const d of drift) {
+        problems.push({ sku: d.sku, message: `stock says onHand ${d.on_hand}, reserved ${d.reserved}; the ledger sums to onHand ${d.oh}, reserved ${d.rs}` });
+      }
+      for (const r of this.q(`SELECT sku, reserved FROM skus WHERE reserved < 0`).all() as { sku: string; reserved: number }[]) {
+        problems.push({ sku: r.sku, message: `reserved is negative (${r.reserved})` });
+      }
+      const holds = this.q(`
+        SELECT s.sku, s.reserved, COALESCE(h.held, 0) AS held FROM skus s
+        LEFT JOIN (SELECT sku, SUM(qty) AS held FROM order_lines WHERE hold_until IS NOT NULL GROUP BY sku) h ON h.sku = s.sku
+        WHERE s.reserved IS NOT COALESCE(h.held, 0)`).all() as { sku: string; reserved: number; held: number }[];
+      for (const h of holds) problems.push({ sku: h.sku, message: `reserved is ${h.reserved} but unpaid orders hold ${h.held}` });
+      return problems;
+    });
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return this.read(() => !this.q(`SELECT 1 FROM skus LIMIT 1`).get());
+  }
+
+  // ── orders ────────────────────────────────────────────────────────────────
+
+  private orderRow(id: string): OrderRow | undefined {
+    return this.q(`SELECT * FROM orders WHERE id = ?`).get(id) as OrderRow | undefined;
+  }
+
+  private lines(id: string): LineRow[] {
+    return this.q(`SELECT * FROM order_lines WHERE order_id = ? ORDER BY rowid`).all(id) as LineRow[];
+  }
+
+  private doc(o: OrderRow, nowMs: number, duplicate = false): OrderDoc {
+    const lines = this.lines(o.id);
+    const due = isDue(o.status, o.expires_at, nowMs);
+    return {
+      id: o.id,
+      status: due ? 'expired' : o.status,
+      mode: o.mode,
+      provider: o.provider,
+      placedAt: iso(o.placed_at),
+      expiresAt: iso(o.expires_at),
+      updatedAt: iso(due ? o.expires_at : o.updated_at),
+      lines: lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+      reserved: due ? 0 : lines.reduce((n, l) => n + (l.hold_until !== null ? l.qty : 0), 0),
+      oversoldUnits: o.oversold_units,
+      latePayment: o.late_payment === 1,
+      duplicate,
+    };
+  }
+
+  private mustOrder(id: string): OrderRow {
+    const o = this.orderRow(id);
+    if (!o) throw new RefusedError('UNKNOWN_ORDER', `unknown order "${id}"`, [{ id }], 'list orders with: inv order list');
+    return o;
+  }
+
+  async placeOrder(p: PlaceInput): Promise<OrderDoc> {
+    return this.write(() => {
+      if (this.orderRow(p.id)) throw new RefusedError('ORDER_EXISTS', `order "${p.id}" exists already`, [{ id: p.id }], `see it with: inv order show ${p.id}`);
+      const provider = findProvider(mergeCatalogue(this.custom()), p.provider);
+      const { mode } = resolveMode(this.policy(p.nowMs), p.nowMs, provider.name);
+      const expiresAt = p.nowMs + Math.round(provider.windowHours * HOURS);
+      const seq = ((this.q(`SELECT MAX(seq) AS m FROM orders`).get() as { m: number | null }).m ?? 0) + 1;
+      this.q(`INSERT INTO orders (id, status, mode, provider, placed_at, expires_at, updated_at, holding, seq) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?)`)
+        .run(p.id, mode, provider.name, p.nowMs, expiresAt, p.nowMs, mode === 'on-order' ? 1 : 0, seq);
+      // Check and take in one conditional UPDATE, under the write lock.
+      const take = this.q(`UPDATE skus AS s SET reserved = reserved + @reserve
+        WHERE s.sku = @sku AND s.on_hand - s.reserved + ${DUE_HELD} >= @need`);
+      for (const line of p.lines) {
+        const effect = placeEffect(mode, line.qty);
+        const changed = take.run({ sku: line.sku, reserve: effect.reservedDelta, need: effect.requireAvailable, now: p.nowMs }).changes;
+        if (changed === 0) {
+          const row = this.mustSku(line.sku, p.nowMs);
+          const avail = this.item(row).available;
+          throw new RefusedError('OUT_OF_STOCK', `out of stock: ${line.sku} has ${avail} available, the order needs ${line.qty}`,
+            [{ sku: line.sku, available: avail, requested: line.qty }], `see what holds it: inv stock show ${line.sku}`);
+        }
+        this.q(`INSERT INTO order_lines (order_id, sku, qty, hold_until) VALUES (?, ?, ?, ?)`)
+          .run(p.id, line.sku, line.qty, effect.holds ? expiresAt : null);
+        if (effect.reservedDelta !== 0 || effect.onHandDelta !== 0) {
+          this.q(`INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES (?, ?, ?, ?, 'order-placed', ?, ?)`)
+            .run(p.nowMs, line.sku, effect.onHandDelta, effect.reservedDelta, p.id, `${provider.name}, ${mode}`);
+        }
+      }
+      return this.doc(this.orderRow(p.id)!, p.nowMs);
+    });
+  }
+
+  /** Applies one lifecycle transition to a loaded order. Returns false when it was a no-op. */
+  private transition(o: OrderRow, t: Transition, at: number, nowMs: number): 'applied' | 'noop' {
+    const d = decide({ status: o.status, holding: o.holding === 1 }, t);
+    if (d.kind === 'noop') return 'noop';
+    if (d.kind === 'refused') {
+      throw new RefusedError('INVALID_TRANSITION', `order "${o.id}" is ${o.status}: ${d.message}`, [{ id: o.id, status: o.status, transition: t }]);
+    }
+    let oversold = 0;
+    for (const l of this.lines(o.id)) {
+      const avail = this.item(this.skuRow(l.sku, nowMs)!).available;
+      const mv = lineMove(d, l.qty, avail);
+      oversold += mv.oversold;
+      const note = mv.oversold > 0 ? `oversold by ${mv.oversold}` : null;
+      this.move(l.sku, mv.onHandDelta, mv.reservedDelta, d.reason, at, o.id, note);
+    }
+    this.q(`UPDATE order_lines SET hold_until = NULL WHERE order_id = ?`).run(o.id);
+    this.q(`UPDATE orders SET status = ?, holding = 0, updated_at = ?, oversold_units = oversold_units + ?, late_payment = late_payment OR ? WHERE id = ?`)
+      .run(d.status, at, oversold, d.latePayment ? 1 : 0, o.id);
+    Object.assign(o, { status: d.status, holding: 0 });
+    return 'applied';
+  }
+
+  /** Records the expiry of an order past its window, at the moment it expired. */
+  private settleExpiry(o: OrderRow, nowMs: number): boolean {
+    if (!isDue(o.status, o.expires_at, nowMs)) return false;
+    this.transition(o, 'expire', o.expires_at, nowMs);
+    return true;
+  }
+
+  async notify(n: NotifyInput): Promise<OrderDoc> {
+    return this.write(() => {
+      const o = this.mustOrder(n.id);
+      if (n.eventId !== undefined) {
+        const ev = this.q(`SELECT order_id, transition FROM events WHERE event_id = ?`).get(n.eventId) as { order_id: string; transition: string } | undefined;
+        if (ev) {
+          if (ev.order_id === n.id && ev.transition === n.transition) return this.doc(o, n.nowMs, true);
+          throw new RefusedError('EVENT_CONFLICT', `event "${n.eventId}" was already applied as ${ev.transition} of order "${ev.order_id}"`,
+            [{ event: n.eventId, orderId: ev.order_id, transition: ev.transition }]);
+        }
+      }
+      this.settleExpiry(o, n.nowMs);
+      const repeat = isRepeat(o.status, n.transition);
+      this.transition(o, n.transition, n.nowMs, n.nowMs);
+      if (n.eventId !== undefined) {
+        this.q(`INSERT INTO events (event_id, order_id, transition, at) VALUES (?, ?, ?, ?)`).run(n.eventId, n.id, n.transition, n.nowMs);
+      }
+      return this.doc(this.orderRow(n.id)!, n.nowMs, repeat);
+    });
+  }
+
+  async expireDue(nowMs: number): Promise<string[]> {
+    return this.write(() => {
+      const due = this.q(`SELECT * FROM orders WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, seq`).all(nowMs) as OrderRow[];
+      for (const o of due) this.settleExpiry(o, nowMs);
+      return due.map((o) => o.id);
+    });
+  }
+
+  async getOrder(id: string, nowMs: number): Promise<OrderDoc> {
+    return this.read(() => this.doc(this.mustOrder(id), nowMs));
+  }
+
+  async listOrders(q: { status?: OrderStatus; nowMs: number }): Promise<OrderDoc[]> {
+    return this.read(() => {
+      const rows = this.q(`SELECT * FROM orders ORDER BY seq`).all() as OrderRow[];
+      return rows.map((o) => this.doc(o, q.nowMs)).filter((d) => !q.status || d.status === q.status);
+    });
+  }
+}
