@@ -25,7 +25,7 @@ describe('inv init, stock, history, verify', () => {
     const mug = r.json.items.find((i: { sku: string }) => i.sku === 'MUG');
     expect(mug).toEqual({ sku: 'MUG', name: 'Enamel mug', onHand: 1, reserved: 0, available: 1, lowStock: 2, low: true, oversold: false });
     expect(run(['stock', '--low', '--json']).json.items.map((i: { sku: string }) => i.sku).sort()).toEqual(['MUG', 'TEE-M']);
-    expect(run(['stock', 'POSTER', 'TOTE', '--json']).json.items.map((i: { sku: string }) => i.onHand)).toEqual([40, 12]);
+    expect(run(['stock', 'POSTER', 'TOTE', '--json']).json.items.map((i: { onHand: number }) => i.onHand)).toEqual([40, 12]);
     expect(run(['stock']).stdout).toMatch(/MUG\s+Enamel mug\s+1\s+0\s+1\s+LOW/);
   });
 
