@@ -1,0 +1,74 @@
+// Shared helpers for the benchmarks. Every benchmark file is bench/*.bench.mjs and
+// default-exports `async (opts) => Row[]`, where a Row is
+//   { bench, metric, value, unit, baseline, baselineValue, ratio, goal, ok }
+// `ratio` compares `value` with a baseline measured in the same run (never a
+// constant), `goal` says in words what ratio is wanted, and `ok` whether it was met.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const BIN = join(ROOT, 'bin', 'inv.js');
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** A temporary folder for a benchmark's stores; removed by the returned cleanup. */
+export function scratch(prefix = 'inv-bench-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Environment for child processes: never the operator's default store. */
+export function benchEnv(dir, extra = {}) {
+  return { PATH: process.env.PATH, HOME: dir, XDG_DATA_HOME: join(dir, 'xdg'), NO_COLOR: '1', ...extra };
+}
+
+/** Runs a command to completion; returns wall milliseconds, exit code and output. */
+export function timed(cmd, args, { env, input, cwd } = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, input, cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ms, code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs a command and samples its peak resident memory (VmHWM) just before it exits. */
+export function timedWithPeak(cmd, args, { env, stdinFile } = {}) {
+  return new Promise((done, fail) => {
+    const t0 = process.hrtime.bigint();
+    const shell = `${JSON.stringify(cmd)} ${args.map((a) => JSON.stringify(a)).join(' ')}${stdinFile ? ` < ${JSON.stringify(stdinFile)}` : ''}`;
+    // /usr/bin/time -f %M gives the peak RSS in KiB when available.
+    const p = spawn('/usr/bin/time', ['-f', '%M', 'sh', '-c', shell], { env });
+    let err = '';
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', fail);
+    p.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const lines = err.trim().split('\n');
+      const kib = Number(lines[lines.length - 1]);
+      done({ ms, code, peakMiB: Number.isFinite(kib) ? kib / 1024 : NaN, stdout: out, stderr: lines.slice(0, -1).join('\n') });
+    });
+  });
+}
+
+/** Paired runs of two commands, alternating, to cancel out machine noise. Returns medians. */
+export function paired(a, b, runs, opts = {}) {
+  const ta = [];
+  const tb = [];
+  for (let i = 0; i < runs; i++) {
+    ta.push(timed(a[0], a.slice(1), opts).ms);
+    tb.push(timed(b[0], b.slice(1), opts).ms);
+  }
+  return { a: median(ta), b: median(tb) };
+}
+
+export function row(bench, metric, value, unit, baseline, baselineValue, goal, ok) {
+  return { bench, metric, value, unit, baseline, baselineValue, ratio: baselineValue ? value / baselineValue : null, goal, ok };
+}
