@@ -196,6 +196,21 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .option('--stop-on-error', 'stop at the first event that fails')
     .action(run(async (ctx, [file], o) => (await import('../commands/apply.js')).apply({ file, stopOnError: Boolean(o.stopOnError) }, ctx)));
 
+  program.command('simulate')
+    .description('Monte Carlo simulation of a sales period under both modes, on the same customers')
+    .option('--hours <h>', 'length of the sales period in hours (default 24)')
+    .option('--checkouts-per-hour <n>', 'average checkouts per hour, before the traffic multiplier (default 10)')
+    .option('--traffic <profile>', 'normal, busy, peak or flash (default: a constant rate)')
+    .option('--provider <name[:share],...>', 'payment providers and shares; repeatable (default card:0.8,paypal:0.2)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--skus <n>', 'a synthetic catalogue of N SKUs (default 20)')
+    .option('--stock <n>', 'units of each synthetic SKU (default 10)')
+    .option('--from-store', 'take the SKUs and their available stock from the store (read only)')
+    .option('--trials <n>', 'simulated sales (default 200, at most 100,000)')
+    .option('--seed <n>', 'random seed 0–4294967295 for a repeatable run (default: chosen and printed)')
+    .option('--scenario <file>', 'a JSON file stating the whole model (- for stdin); flags override it')
+    .action(run(async (ctx, _a, o) => (await import('../commands/simulate.js')).simulateCommand(o as Record<string, never>, ctx)));
+
   const provider = program.command('provider').description('the payment provider catalogue');
   provider.command('list')
     .description('each provider: instant or delayed, payment window, simulation defaults, sources')

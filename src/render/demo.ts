@@ -1,5 +1,7 @@
 import type { Mode } from '../core/modes.js';
 import type { StockItem } from '../core/ports.js';
+import type { SimResult } from '../sim/index.js';
+import { bar, num } from './simulate.js';
 import { safe, type Style } from './style.js';
 import { table } from './table.js';
 
@@ -12,6 +14,8 @@ export interface DemoReport {
   start: string;
   steps: { at: string; story: string; event: Record<string, unknown>; results: Record<Mode, StepOutcome> }[];
   stock: Record<Mode, StockItem[]>;
+  /** A simulated Black Friday on the sample shop (`inv simulate`'s result). */
+  blackFriday: SimResult;
 }
 
 function cell(o: StepOutcome, s: Style): string {
@@ -55,6 +59,34 @@ export function renderDemo(r: DemoReport, s: Style): string {
   out.push('  deep stock favour on-payment. Per-provider overrides give both:');
   out.push('    inv set-mode on-order --provider boleto');
   out.push('');
+  out.push(...renderBlackFriday(r.blackFriday, s));
+  out.push('');
   out.push(r.store ? `The on-order run is kept in ${safe(r.store)}: try  inv --db ${safe(r.store)} history TEE-M` : 'Keep a store to explore: inv demo --db demo.db, then inv --db demo.db history TEE-M');
   return out.join('\n');
+}
+
+function renderBlackFriday(bf: SimResult, s: Style): string[] {
+  const p = bf.params;
+  const [oo, op] = [bf.results['on-order'], bf.results['on-payment']];
+  const mix = p.providers.map((x) => `${x.name} ${Math.round(x.share * 100)}%`).join(', ');
+  const rows: [string, 'checkouts' | 'paid' | 'rejected' | 'phantomRejected' | 'oversoldOrders'][] = [
+    ['checkouts', 'checkouts'], ['paid', 'paid'], ['refused: out of stock', 'rejected'],
+    ['  while a checkout that never paid held the unit', 'phantomRejected'], ['oversold orders (units owed)', 'oversoldOrders'],
+  ];
+  const max = Math.max(oo.oversoldOrders.mean, op.oversoldOrders.mean, oo.phantomRejected.mean, op.phantomRejected.mean);
+  return [
+    s.bold('A simulated Black Friday on this shop'),
+    `  ${p.trials} runs of a ${p.hours}-hour sale at peak traffic (×3.5 a normal day), paid by ${mix};`,
+    '  the same customers under both modes. Mean per sale:',
+    '',
+    table(['', 'on-order', 'on-payment'], rows.map(([label, m]) => [label, num(oo[m].mean), num(op[m].mean)]), [false, true, true])
+      .split('\n').map((line) => `  ${line}`).join('\n'),
+    '',
+    `  oversold     on-order   │${bar(oo.oversoldOrders.mean, max, 30)} ${num(oo.oversoldOrders.mean)}`,
+    `               on-payment │${s.red(bar(op.oversoldOrders.mean, max, 30))} ${num(op.oversoldOrders.mean)}`,
+    `  phantom      on-order   │${s.yellow(bar(oo.phantomRejected.mean, max, 30))} ${num(oo.phantomRejected.mean)}`,
+    `               on-payment │${bar(op.phantomRejected.mean, max, 30)} ${num(op.phantomRejected.mean)}`,
+    '',
+    '  Your own shop: inv simulate --from-store --traffic peak --provider card:0.6,paypal:0.2,boleto:0.2',
+  ];
 }

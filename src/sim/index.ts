@@ -1,0 +1,112 @@
+/**
+ * The simulator's API: a model in, each mode's metrics out (mean and the range
+ * of the middle 95% of trials). `inv simulate`, `inv demo` and the
+ * recommendation (issue 6) call this; it never touches the store.
+ */
+import { MODES, type Mode } from '../core/modes.js';
+import { Engine, METRICS, METRIC_COUNT, type Metric } from './engine.js';
+import type { SimModel } from './model.js';
+
+export { METRICS, type Metric } from './engine.js';
+export * from './model.js';
+export { TRAFFIC, TRAFFIC_NAMES, type TrafficName } from './traffic.js';
+
+export interface Interval {
+  mean: number;
+  /** 2.5th percentile over trials. */
+  low: number;
+  /** 97.5th percentile over trials. */
+  high: number;
+}
+
+export type ModeResults = Record<Metric, Interval>;
+
+export interface SimResult {
+  /** The resolved model, in scenario-file form: save it and run it again with --scenario. */
+  params: SimModel;
+  results: Record<Mode, ModeResults>;
+}
+
+/** Linear-interpolated quantile of sorted values (type 7, as R's default). */
+export function quantile(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+/** Rounds for the JSON document: 4 decimals is far below any interval's width. */
+const round = (x: number): number => {
+  const r = Math.round(x * 1e4) / 1e4;
+  return r === 0 ? 0 : r; // no -0
+};
+
+export function summarise(values: Float64Array, trials: number, metric: number): Interval {
+  const xs = new Float64Array(trials);
+  let sum = 0;
+  for (let k = 0; k < trials; k++) {
+    xs[k] = values[k * METRIC_COUNT + metric];
+    sum += xs[k];
+  }
+  xs.sort();
+  return { mean: round(sum / trials), low: round(quantile(xs, 0.025)), high: round(quantile(xs, 0.975)) };
+}
+
+/**
+ * A run in progress: call `runTrial(k)` for k = 0 … trials−1 in any chunks (a
+ * command yields between chunks to draw a progress bar and hear Ctrl-C), then
+ * `result()`. `perTrial(mode, metric)` gives the raw values, for tests.
+ */
+export class Simulation {
+  readonly model: SimModel;
+  private readonly engine: Engine;
+  private readonly values: Record<Mode, Float64Array>;
+  done = 0;
+
+  constructor(model: SimModel) {
+    this.model = model;
+    this.engine = new Engine(model);
+    this.values = { 'on-order': new Float64Array(model.trials * METRIC_COUNT), 'on-payment': new Float64Array(model.trials * METRIC_COUNT) };
+  }
+
+  /** Events processed so far, both modes (arrivals and notifications). */
+  get events(): number {
+    return this.engine.events;
+  }
+
+  /** Checkouts simulated so far (each played under both modes). */
+  get checkouts(): number {
+    return this.engine.checkouts;
+  }
+
+  runTrial(k: number): void {
+    this.engine.runTrial(k, this.values);
+    this.done++;
+  }
+
+  runAll(): this {
+    for (let k = this.done; k < this.model.trials; k++) this.runTrial(k);
+    return this;
+  }
+
+  perTrial(mode: Mode, metric: Metric): number[] {
+    const m = METRICS.indexOf(metric);
+    return Array.from({ length: this.done }, (_, k) => this.values[mode][k * METRIC_COUNT + m]);
+  }
+
+  result(): SimResult {
+    const trials = this.done;
+    const results = {} as Record<Mode, ModeResults>;
+    for (const mode of MODES) {
+      results[mode] = Object.fromEntries(METRICS.map((m, i) => [m, summarise(this.values[mode], trials, i)])) as ModeResults;
+    }
+    return { params: this.model, results };
+  }
+}
+
+/** Runs every trial of a model at once (short runs: tests, the demo, the recommendation). */
+export function simulate(model: SimModel): SimResult {
+  return new Simulation(model).runAll().result();
+}
