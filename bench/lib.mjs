@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const BIN = join(ROOT, 'bin', 'inv.js');
+export const BIN = join(ROOT, 'bin', 'inv.cjs');
 
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
 
-export const BIN = resolve(__dirname, '..', 'bin', 'inv.js');
+export const BIN = resolve(__dirname, '..', 'bin', 'inv.cjs');
 
 export interface Run {
   code: number;

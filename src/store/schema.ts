@@ -34,6 +34,8 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX movements_by_sku ON movements (sku, at, id);
 
+  -- Insertion order is the rowid. Few indexes on purpose: every index is one more
+  -- page written (and synced) per order (perf-baselines.md §4).
   CREATE TABLE orders (
     id             TEXT PRIMARY KEY,
     status         TEXT NOT NULL,
@@ -44,24 +46,22 @@ export const MIGRATIONS: readonly string[] = [
     updated_at     INTEGER NOT NULL,
     holding        INTEGER NOT NULL,
     oversold_units INTEGER NOT NULL DEFAULT 0,
-    late_payment   INTEGER NOT NULL DEFAULT 0,
-    seq            INTEGER NOT NULL
+    late_payment   INTEGER NOT NULL DEFAULT 0
   ) STRICT;
   CREATE INDEX orders_due ON orders (expires_at) WHERE status = 'pending';
-  CREATE INDEX orders_by_status ON orders (status, seq);
-  CREATE INDEX orders_by_seq ON orders (seq);
 
-  -- hold_until is the order's expiry while its units are reserved, NULL otherwise:
-  -- the partial index answers "units of this SKU held by holds past their window" cheaply.
+  -- hold_until is the order's expiry while its units are reserved, NULL otherwise.
+  -- The index on (sku, hold_until) answers both "units of this SKU held by holds
+  -- past their window" (a range scan) and "which orders wait for this SKU".
   CREATE TABLE order_lines (
     order_id   TEXT NOT NULL REFERENCES orders(id),
+    line       INTEGER NOT NULL,
     sku        TEXT NOT NULL REFERENCES skus(sku),
     qty        INTEGER NOT NULL,
     hold_until INTEGER,
-    PRIMARY KEY (order_id, sku)
-  ) STRICT;
-  CREATE INDEX lines_held ON order_lines (sku, hold_until) WHERE hold_until IS NOT NULL;
-  CREATE INDEX lines_by_sku ON order_lines (sku);
+    PRIMARY KEY (order_id, line)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX lines_by_sku ON order_lines (sku, hold_until);
 
   -- Payment notification ids already applied (at-least-once delivery).
   CREATE TABLE events (
@@ -69,7 +69,7 @@ export const MIGRATIONS: readonly string[] = [
     order_id   TEXT NOT NULL,
     transition TEXT NOT NULL,
     at         INTEGER NOT NULL
-  ) STRICT;
+  ) STRICT, WITHOUT ROWID;
 
   CREATE TABLE overrides (provider TEXT PRIMARY KEY, mode TEXT NOT NULL) STRICT;
   CREATE TABLE schedule (

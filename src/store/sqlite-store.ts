@@ -20,9 +20,9 @@ import { mapSqliteError, type DB } from './open.js';
 interface SkuRow { sku: string; name: string; on_hand: number; reserved: number; low_stock: number | null; due: number }
 interface OrderRow {
   id: string; status: OrderStatus; mode: Mode; provider: string; placed_at: number; expires_at: number;
-  updated_at: number; holding: number; oversold_units: number; late_payment: number; seq: number;
+  updated_at: number; holding: number; oversold_units: number; late_payment: number;
 }
-interface LineRow { order_id: string; sku: string; qty: number; hold_until: number | null }
+interface LineRow { order_id: string; line: number; sku: string; qty: number; hold_until: number | null }
 
 const HOURS = 3_600_000;
 
@@ -173,7 +173,7 @@ export class SqliteStore implements Store {
       const rows = this.q(`
         SELECT o.id, o.provider, o.mode, o.placed_at, o.expires_at, l.qty, l.hold_until
         FROM order_lines l JOIN orders o ON o.id = l.order_id
-        WHERE l.sku = ? AND o.status = 'pending' ORDER BY o.placed_at, o.seq`).all(sku) as
+        WHERE l.sku = ? AND o.status = 'pending' ORDER BY o.placed_at, o.rowid`).all(sku) as
         { id: string; provider: string; mode: Mode; placed_at: number; expires_at: number; qty: number; hold_until: number | null }[];
       const toHolder = (r: (typeof rows)[number]): Holder => ({
         orderId: r.id, qty: r.qty, provider: r.provider, mode: r.mode, placedAt: iso(r.placed_at), expiresAt: iso(r.expires_at),
@@ -268,7 +268,7 @@ export class SqliteStore implements Store {
   }
 
   private lines(id: string): LineRow[] {
-    return this.q(`SELECT * FROM order_lines WHERE order_id = ? ORDER BY rowid`).all(id) as LineRow[];
+    return this.q(`SELECT * FROM order_lines WHERE order_id = ? ORDER BY line`).all(id) as LineRow[];
   }
 
   private doc(o: OrderRow, nowMs: number, duplicate = false): OrderDoc {
@@ -302,13 +302,12 @@ export class SqliteStore implements Store {
       const provider = findProvider(mergeCatalogue(this.custom()), p.provider);
       const { mode } = resolveMode(this.policy(p.nowMs), p.nowMs, provider.name);
       const expiresAt = p.nowMs + Math.round(provider.windowHours * HOURS);
-      const seq = ((this.q(`SELECT MAX(seq) AS m FROM orders`).get() as { m: number | null }).m ?? 0) + 1;
-      this.q(`INSERT INTO orders (id, status, mode, provider, placed_at, expires_at, updated_at, holding, seq) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?)`)
-        .run(p.id, mode, provider.name, p.nowMs, expiresAt, p.nowMs, mode === 'on-order' ? 1 : 0, seq);
+      this.q(`INSERT INTO orders (id, status, mode, provider, placed_at, expires_at, updated_at, holding) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?)`)
+        .run(p.id, mode, provider.name, p.nowMs, expiresAt, p.nowMs, mode === 'on-order' ? 1 : 0);
       // Check and take in one conditional UPDATE, under the write lock.
       const take = this.q(`UPDATE skus AS s SET reserved = reserved + @reserve
         WHERE s.sku = @sku AND s.on_hand - s.reserved + ${DUE_HELD} >= @need`);
-      for (const line of p.lines) {
+      for (const [n, line] of p.lines.entries()) {
         const effect = placeEffect(mode, line.qty);
         const changed = take.run({ sku: line.sku, reserve: effect.reservedDelta, need: effect.requireAvailable, now: p.nowMs }).changes;
         if (changed === 0) {
@@ -317,8 +316,8 @@ export class SqliteStore implements Store {
           throw new RefusedError('OUT_OF_STOCK', `out of stock: ${line.sku} has ${avail} available, the order needs ${line.qty}`,
             [{ sku: line.sku, available: avail, requested: line.qty }], `see what holds it: inv stock show ${line.sku}`);
         }
-        this.q(`INSERT INTO order_lines (order_id, sku, qty, hold_until) VALUES (?, ?, ?, ?)`)
-          .run(p.id, line.sku, line.qty, effect.holds ? expiresAt : null);
+        this.q(`INSERT INTO order_lines (order_id, line, sku, qty, hold_until) VALUES (?, ?, ?, ?, ?)`)
+          .run(p.id, n + 1, line.sku, line.qty, effect.holds ? expiresAt : null);
         if (effect.reservedDelta !== 0 || effect.onHandDelta !== 0) {
           this.q(`INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES (?, ?, ?, ?, 'order-placed', ?, ?)`)
             .run(p.nowMs, line.sku, effect.onHandDelta, effect.reservedDelta, p.id, `${provider.name}, ${mode}`);
@@ -380,7 +379,7 @@ export class SqliteStore implements Store {
 
   async expireDue(nowMs: number): Promise<string[]> {
     return this.write(() => {
-      const due = this.q(`SELECT * FROM orders WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, seq`).all(nowMs) as OrderRow[];
+      const due = this.q(`SELECT * FROM orders WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, rowid`).all(nowMs) as OrderRow[];
       for (const o of due) this.settleExpiry(o, nowMs);
       return due.map((o) => o.id);
     });
@@ -392,7 +391,7 @@ export class SqliteStore implements Store {
 
   async listOrders(q: { status?: OrderStatus; nowMs: number }): Promise<OrderDoc[]> {
     return this.read(() => {
-      const rows = this.q(`SELECT * FROM orders ORDER BY seq`).all() as OrderRow[];
+      const rows = this.q(`SELECT * FROM orders ORDER BY rowid`).all() as OrderRow[];
       return rows.map((o) => this.doc(o, q.nowMs)).filter((d) => !q.status || d.status === q.status);
     });
   }

@@ -1,0 +1,105 @@
+// Orders: `inv apply` events/s against a bare better-sqlite3 loop doing the same
+// conditional update + ledger insert per transaction with the same durability
+// (WAL, synchronous=FULL), and single `inv order place` processes against `node -e 0`.
+import Database from 'better-sqlite3';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, benchEnv, median, paired, row, scratch, timed } from './lib.mjs';
+
+const NOW = '2026-11-27T10:00:00Z';
+const SKUS = 1000;
+
+/** place o0…, then pay 70% and fail 30% of them: n events in all. */
+function events(n) {
+  const places = Math.round(n / 2);
+  const lines = [];
+  for (let i = 0; i < places; i++) lines.push(JSON.stringify({ type: 'place', id: `o${i}`, provider: 'boleto', items: [{ sku: `S${i % SKUS}`, qty: 1 }] }));
+  for (let i = 0; i < n - places; i++) lines.push(JSON.stringify({ type: i % 10 < 7 ? 'pay' : 'fail', id: `o${i}`, event: `e${i}` }));
+  return lines;
+}
+
+function seed(dir, name) {
+  const db = join(dir, name);
+  const stock = Array.from({ length: SKUS }, (_, i) => JSON.stringify({ type: 'stock-set', sku: `S${i}`, qty: 1_000_000 })).join('\n');
+  const r = timed(process.execPath, [BIN, '--db', db, '--now', NOW, 'apply', '-'], { env: benchEnv(dir), input: stock });
+  if (r.code !== 0) throw new Error(`seeding failed: ${r.stderr}`);
+  const m = timed(process.execPath, [BIN, '--db', db, 'set-mode', 'on-order'], { env: benchEnv(dir) });
+  if (m.code !== 0) throw new Error(m.stderr);
+  return db;
+}
+
+/** The ceiling: the same per-event writes with nothing else, one transaction each. */
+function bareLoop(path, lines) {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(`CREATE TABLE skus (sku TEXT PRIMARY KEY, on_hand INTEGER NOT NULL, reserved INTEGER NOT NULL) STRICT;
+    CREATE TABLE movements (id INTEGER PRIMARY KEY, at INTEGER, sku TEXT, on_hand_delta INTEGER, reserved_delta INTEGER, reason TEXT, order_id TEXT) STRICT;
+    CREATE INDEX movements_by_sku ON movements (sku, at, id);`);
+  const ins = db.prepare('INSERT INTO skus VALUES (?, 1000000, 0)');
+  db.transaction(() => { for (let i = 0; i < SKUS; i++) ins.run(`S${i}`); })();
+  const reserve = db.prepare('UPDATE skus SET reserved = reserved + 1 WHERE sku = ? AND on_hand - reserved >= 1');
+  const settle = db.prepare('UPDATE skus SET on_hand = on_hand + ?, reserved = reserved - 1 WHERE sku = ?');
+  const ledger = db.prepare('INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id) VALUES (?, ?, ?, ?, ?, ?)');
+  const skuOf = new Map();
+  const t0 = process.hrtime.bigint();
+  for (const text of lines) {
+    const e = JSON.parse(text);
+    db.transaction(() => {
+      if (e.type === 'place') {
+        const sku = e.items[0].sku;
+        skuOf.set(e.id, sku);
+        if (reserve.run(sku).changes !== 1) throw new Error('out of stock');
+        ledger.run(Date.now(), sku, 0, 1, 'order-placed', e.id);
+      } else {
+        const sku = skuOf.get(e.id);
+        const onHand = e.type === 'pay' ? -1 : 0;
+        settle.run(onHand, sku);
+        ledger.run(Date.now(), sku, onHand, -1, e.type === 'pay' ? 'order-paid' : 'order-failed', e.id);
+      }
+    }).immediate();
+  }
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  db.close();
+  return lines.length / s;
+}
+
+export default async function orders({ quick }) {
+  const n = quick ? 10_000 : 100_000;
+  const runs = quick ? 1 : 3;
+  const { dir, cleanup } = scratch();
+  try {
+    const lines = events(n);
+    const file = join(dir, 'events.ndjson');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const applyRates = [];
+    const bareRates = [];
+    for (let r = 0; r < runs; r++) {
+      const db = seed(dir, `apply${r}.db`);
+      const t = timed(process.execPath, [BIN, '--db', db, '--now', NOW, '--quiet', 'apply', file], { env: benchEnv(dir) });
+      if (t.code !== 0) throw new Error(`inv apply failed (${t.code}): ${t.stderr.slice(0, 300)}`);
+      applyRates.push(n / (t.ms / 1000));
+      bareRates.push(bareLoop(join(dir, `bare${r}.db`), lines));
+    }
+    const apply = median(applyRates);
+    const bare = median(bareRates);
+
+    // Single invocations: each `inv order place` is a whole process start.
+    const db = seed(dir, 'single.db');
+    const placeTimes = [];
+    const nodeTimes = [];
+    const count = quick ? 10 : 40;
+    for (let i = 0; i < count; i++) {
+      placeTimes.push(timed(process.execPath, [BIN, '--db', db, '--now', NOW, 'order', 'place', '--item', `S${i}:1`, '--provider', 'card', '--id', `single${i}`], { env: benchEnv(dir) }).ms);
+      nodeTimes.push(timed(process.execPath, ['-e', '0'], { env: benchEnv(dir) }).ms);
+    }
+    const place = median(placeTimes);
+    const bareNode = median(nodeTimes);
+    return [
+      row('orders', `inv apply, ${n.toLocaleString('en-US')} place/pay/fail events`, apply, 'events/s', 'bare better-sqlite3 loop, same writes', bare, '≥ 0.70×', apply / bare >= 0.7),
+      row('orders', 'inv order place, one process each', 1000 / place, 'orders/s', 'node -e 0 starts', 1000 / bareNode, 'time ≤ 1.6× node -e 0', place / bareNode <= 1.6),
+    ];
+  } finally {
+    cleanup();
+  }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+'use strict';
+// Only this file ends the process (CONVENTIONS 1). CommonJS, so that start-up is
+// a single file load (see scripts/build.mjs).
+process.on('SIGINT', () => {
+  // Writes are single transactions: an interrupted one is rolled back by SQLite.
+  process.stderr.write('inv: interrupted; the store is as it was before this command\n');
+  process.exit(130);
+});
+
+require('../dist/inv.cjs')
+  .main({ argv: process.argv.slice(2), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+  .then((code) => {
+    process.exitCode = code;
+  });
