@@ -155,6 +155,28 @@ export class Engine {
     }
   }
 
+  /**
+   * Plays hand-written checkouts (sorted by `at`) under one mode and returns the
+   * metrics: for tests of the event logic. `pay` is the delay to payment (late
+   * if it reaches the provider's window); without it, `fail` is the delay to a
+   * failure notice; with neither the checkout expires.
+   */
+  playScript(mode: Mode, items: { at: number; sku: number; provider: number; pay?: number; fail?: number }[]): Record<Metric, number> {
+    const b = this.buf;
+    b.ensure(items.length);
+    items.forEach((c, n) => {
+      const window = this.window[c.provider];
+      b.at[n] = c.at;
+      b.sku[n] = c.sku;
+      if (c.pay !== undefined && c.pay < window) [b.fate[n], b.first[n]] = [PAYS, c.at + c.pay];
+      else if (c.pay !== undefined) [b.fate[n], b.first[n], b.late[n]] = [PAYS_LATE, c.at + window, c.at + c.pay];
+      else if (c.fail !== undefined && c.fail < window) [b.fate[n], b.first[n]] = [FAILS, c.at + c.fail];
+      else [b.fate[n], b.first[n]] = [EXPIRES, c.at + window];
+    });
+    this.play(mode, items.length);
+    return Object.fromEntries(METRICS.map((m, i) => [m, this.acc[i]])) as Record<Metric, number>;
+  }
+
   /** Draws the period's checkouts into the buffers; returns how many. */
   private draw(rng: Rng): number {
     const p = this.pieces;

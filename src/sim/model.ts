@@ -320,7 +320,7 @@ function resolveProviders(choices: ProviderChoice[], listPath: string, catalogue
   const rest = out.length - given.length;
   const list = out.map((p) => (Number.isNaN(p.share) ? p.name : `${p.name}:${p.share}`)).join(',');
   if (rest === 0) {
-    if (Math.abs(sum - 1) > SHARE_TOLERANCE) {
+    if (Math.abs(sum - 1) > SHARE_TOLERANCE + 1e-9) {
       problems.push({ path: listPath, message: `the shares (${list}) add up to ${+sum.toFixed(4)}, not 1: give shares that sum to 1, or leave one provider without a share to take the rest` });
     } else for (const p of out) p.share /= sum;
   } else {
