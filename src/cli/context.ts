@@ -31,10 +31,15 @@ export interface Context {
   warn(line: string): void;
 }
 
-/** Opens the store, runs `fn`, and always closes it (kysely-ctl's `using…` bracket). */
-export async function withStore<T>(ctx: Context, fn: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * Opens the store, runs `fn`, and always closes it (kysely-ctl's `using…` bracket).
+ * `readOnly`: the command only reads, so a store that cannot be written still serves it.
+ */
+export const READ = { readOnly: true } as const;
+
+export async function withStore<T>(ctx: Context, fn: (store: Store) => Promise<T>, opts: { readOnly?: boolean } = {}): Promise<T> {
   const { openSqliteStore } = await import('../store/index.js');
-  const store = openSqliteStore({ path: ctx.dbPath, createDir: ctx.dbIsDefault, busyTimeoutMs: ctx.busyTimeoutMs });
+  const store = openSqliteStore({ path: ctx.dbPath, createDir: ctx.dbIsDefault, busyTimeoutMs: ctx.busyTimeoutMs, readOnly: opts.readOnly });
   try {
     return await fn(store);
   } finally {

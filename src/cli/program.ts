@@ -211,6 +211,17 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .option('--scenario <file>', 'a JSON file stating the whole model (- for stdin); flags override it')
     .action(run(async (ctx, _a, o) => (await import('../commands/simulate.js')).simulateCommand(o as Record<string, never>, ctx)));
 
+  program.command('backup')
+    .description('copy the whole store to a file, while other inv processes may write')
+    .argument('<file>', 'the backup file')
+    .option('--force', 'overwrite the file if it exists')
+    .action(run(async (ctx, [file], o) => (await import('../commands/backup.js')).backup({ file, force: Boolean(o.force) }, ctx)));
+  program.command('restore')
+    .description('replace the store with a backup (checked first; asks, or needs --yes)')
+    .argument('<file>', 'a file written by inv backup')
+    .option('-y, --yes', 'do not ask')
+    .action(run(async (ctx, [file], o) => (await import('../commands/backup.js')).restore({ file, yes: Boolean(o.yes) }, ctx)));
+
   const provider = program.command('provider').description('the payment provider catalogue');
   provider.command('list')
     .description('each provider: instant or delayed, payment window, simulation defaults, sources')

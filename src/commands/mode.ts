@@ -3,12 +3,12 @@ import { parseMode, resolveMode, validateWindow, type Mode, type Policy, type Sc
 import type { Store } from '../core/ports.js';
 import { checkProviderName, findProvider, mergeCatalogue } from '../core/providers.js';
 import { iso, parseTime } from '../core/values.js';
-import { withStore, type Context } from '../cli/context.js';
+import { READ, withStore, type Context } from '../cli/context.js';
 import { renderMode, renderModeChange, renderSchedule, type ModeChange, type ModeReport } from '../render/mode.js';
 import { output, type Output } from './output.js';
 
 export async function showMode(ctx: Context): Promise<Output> {
-  const report = await withStore(ctx, async (store) => modeReport(await store.getPolicy(ctx.nowMs), ctx.nowMs));
+  const report = await withStore(ctx, async (store) => modeReport(await store.getPolicy(ctx.nowMs), ctx.nowMs), READ);
   return output(report, renderMode);
 }
 
@@ -58,7 +58,7 @@ export async function setMode(o: SetModeOptions, ctx: Context): Promise<Output> 
 }
 
 export async function listSchedule(ctx: Context): Promise<Output> {
-  const policy = await withStore(ctx, (store) => store.getPolicy(ctx.nowMs));
+  const policy = await withStore(ctx, (store) => store.getPolicy(ctx.nowMs), READ);
   return output({ schedule: policy.schedule, now: iso(ctx.nowMs) }, renderSchedule);
 }
 

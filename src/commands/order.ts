@@ -4,7 +4,7 @@ import { parseStatus } from '../core/lifecycle.js';
 import type { OrderLine } from '../core/ports.js';
 import { checkProviderName } from '../core/providers.js';
 import { checkEventId, checkOrderId, checkSku, parseInteger } from '../core/values.js';
-import { withStore, type Context } from '../cli/context.js';
+import { READ, withStore, type Context } from '../cli/context.js';
 import { renderExpired, renderOrder, renderOrders } from '../render/order.js';
 import { output, type Output } from './output.js';
 
@@ -46,13 +46,13 @@ export async function notify(o: { id: string; transition: 'pay' | 'fail' | 'canc
 
 export async function list(o: { status?: string }, ctx: Context): Promise<Output> {
   const status = o.status !== undefined ? parseStatus(o.status) : undefined;
-  const orders = await withStore(ctx, (store) => store.listOrders({ status, nowMs: ctx.nowMs }));
+  const orders = await withStore(ctx, (store) => store.listOrders({ status, nowMs: ctx.nowMs }), READ);
   return output({ orders }, renderOrders);
 }
 
 export async function show(o: { id: string }, ctx: Context): Promise<Output> {
   const id = checkOrderId(o.id);
-  return output(await withStore(ctx, (store) => store.getOrder(id, ctx.nowMs)), renderOrder);
+  return output(await withStore(ctx, (store) => store.getOrder(id, ctx.nowMs), READ), renderOrder);
 }
 
 export async function expire(ctx: Context): Promise<Output> {

@@ -1,12 +1,12 @@
 import { UsageError } from '../core/errors.js';
 import { checkProviderName, mergeCatalogue, tuneProvider, type ProviderKind } from '../core/providers.js';
 import { parseDurationHours } from '../core/values.js';
-import { withStore, type Context } from '../cli/context.js';
+import { READ, withStore, type Context } from '../cli/context.js';
 import { renderProviders } from '../render/provider.js';
 import { output, type Output } from './output.js';
 
 export async function listProviders(ctx: Context): Promise<Output> {
-  const providers = mergeCatalogue(await withStore(ctx, (store) => store.customProviders()));
+  const providers = mergeCatalogue(await withStore(ctx, (store) => store.customProviders(), READ));
   return output({ providers }, renderProviders);
 }
 

@@ -1,19 +1,19 @@
 import { EXIT, invalidInput } from '../core/errors.js';
 import { checkName, checkSku, iso, parseInteger } from '../core/values.js';
-import { withStore, type Context } from '../cli/context.js';
+import { READ, withStore, type Context } from '../cli/context.js';
 import { renderAdjusted, renderHistory, renderStock, renderStockDetail, renderVerify } from '../render/stock.js';
 import { output, type Output } from './output.js';
 
 export async function listStock(o: { skus: string[]; low: boolean }, ctx: Context): Promise<Output> {
   const skus = o.skus.map(checkSku);
-  let items = await withStore(ctx, (store) => store.listStock({ skus, nowMs: ctx.nowMs }));
+  let items = await withStore(ctx, (store) => store.listStock({ skus, nowMs: ctx.nowMs }), READ);
   if (o.low) items = items.filter((i) => i.low);
   return output({ items }, renderStock);
 }
 
 export async function showStock(o: { sku: string }, ctx: Context): Promise<Output> {
   const sku = checkSku(o.sku);
-  const detail = await withStore(ctx, (store) => store.stockDetail(sku, ctx.nowMs));
+  const detail = await withStore(ctx, (store) => store.stockDetail(sku, ctx.nowMs), READ);
   return output({ ...detail, now: iso(ctx.nowMs) }, renderStockDetail);
 }
 
@@ -39,10 +39,10 @@ export async function adjust(o: AdjustOptions, ctx: Context): Promise<Output> {
 
 export async function history(o: { sku: string }, ctx: Context): Promise<Output> {
   const sku = checkSku(o.sku);
-  return output(await withStore(ctx, (store) => store.history(sku)), renderHistory);
+  return output(await withStore(ctx, (store) => store.history(sku), READ), renderHistory);
 }
 
 export async function verify(ctx: Context): Promise<Output> {
-  const problems = await withStore(ctx, (store) => store.verify());
+  const problems = await withStore(ctx, (store) => store.verify(), READ);
   return output({ ok: problems.length === 0, problems }, renderVerify, problems.length ? EXIT.verify : undefined);
 }

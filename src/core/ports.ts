@@ -100,6 +100,8 @@ export interface NotifyInput {
 
 export interface Store {
   close(): void;
+  /** A consistent copy of the whole store, taken while others may write. */
+  backup(destFile: string): Promise<{ pages: number; file: string }>;
   getPolicy(nowMs: number): Promise<Policy>;
   setBaseMode(mode: Mode): Promise<Mode>;
   setOverride(provider: string, mode: Mode | null): Promise<Mode | null>;
@@ -110,6 +112,10 @@ export interface Store {
   saveProvider(p: Provider): Promise<void>;
 
   listStock(q: { skus?: string[]; nowMs: number }): Promise<StockItem[]>;
+  /** Every SKU in order, one at a time, for exports of any size. */
+  iterateStock(nowMs: number): Iterable<StockItem> | AsyncIterable<StockItem>;
+  /** Starts an import: rows are staged outside the store, then applied in one transaction (SPEC section 4). */
+  beginImport(): Promise<ImportBatch>;
   stockDetail(sku: string, nowMs: number): Promise<StockDetail>;
   adjustStock(a: { sku: string; set?: number; add?: number; name?: string; lowStock?: number | null; note?: string; nowMs: number }): Promise<Adjusted>;
   history(sku: string): Promise<{ sku: string; movements: Movement[] }>;
@@ -121,4 +127,84 @@ export interface Store {
   expireDue(nowMs: number): Promise<string[]>;
   getOrder(id: string, nowMs: number): Promise<OrderDoc>;
   listOrders(q: { status?: OrderStatus; nowMs: number }): Promise<OrderDoc[]>;
+}
+
+// ── import (SPEC section 4) ──────────────────────────────────────────────────
+
+/** One accepted row of an import file, already checked. */
+export interface ImportRow {
+  line: number;
+  sku: string;
+  qty: number;
+  /** null: keep the SKU's name (a new SKU gets an empty one). */
+  name: string | null;
+  /** '' when the format has no locations. */
+  location: string;
+  /** The platform product the row belongs to; null when each row stands alone (inv formats, Magento). */
+  product: string | null;
+  /** undefined: keep; null: remove the threshold; n: set it. */
+  lowStock?: number | null;
+}
+
+/** A SKU that appears more than once where it must not (SPEC section 4, Conflicts). */
+export interface ImportConflict {
+  sku: string;
+  lines: number[];
+  /** Distinct products the SKU is on (empty for formats without products). */
+  products: string[];
+  /** Locations that hold the SKU more than once. */
+  repeatedAt: string[];
+}
+
+export interface ImportChange {
+  sku: string;
+  line: number;
+  created: boolean;
+  name: string;
+  nameBefore: string | null;
+  before: number | null;
+  after: number;
+  lowStockBefore: number | null;
+  lowStock: number | null;
+}
+
+/** A row the store refuses because of its current state (units reserved). */
+export interface ImportRefusal {
+  sku: string;
+  line: number;
+  qty: number;
+  message: string;
+}
+
+export interface ImportApplyOptions {
+  /** Add the quantities (a delivery) instead of setting onHand to them. */
+  add: boolean;
+  /** How a SKU repeated at one location is resolved (conflicts were allowed). */
+  duplicates: 'sum' | 'last';
+  dryRun: boolean;
+  /** Where the stock came from (file name or "stdin"), kept as each movement's note. */
+  note: string;
+  nowMs: number;
+  /** List each change (always with dryRun); otherwise only counts are returned. */
+  listChanges: boolean;
+}
+
+export interface ImportApplied {
+  skus: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Rows refused by the store's rules: when not empty, nothing was written. */
+  refused: ImportRefusal[];
+  changes: ImportChange[] | null;
+}
+
+export interface ImportBatch {
+  /** Keeps rows aside (not in the store yet); may be called many times. */
+  stage(rows: ImportRow[]): Promise<void>;
+  conflicts(limit: number): Promise<ImportConflict[]>;
+  /** Applies everything staged in one write transaction (or, with dryRun, only computes it). */
+  apply(o: ImportApplyOptions): Promise<ImportApplied>;
+  /** Drops what was staged. */
+  dispose(): void;
 }

@@ -1,9 +1,11 @@
-import { openDatabase, type OpenOptions } from './open.js';
+import { openForReading, type OpenOptions } from './open.js';
 import { SqliteStore } from './sqlite-store.js';
 
 export { SqliteStore } from './sqlite-store.js';
 export { defaultDbPath } from './open.js';
 
 export function openSqliteStore(opts: OpenOptions): SqliteStore {
-  return new SqliteStore(openDatabase(opts), opts.path);
+  const { db, cleanup } = openForReading(opts);
+  return new SqliteStore(db, opts.path, cleanup);
 }
+export { inspectBackup, restoreFrom } from './backup.js';

@@ -3,8 +3,8 @@
  * inv store, runs migrations and maps SQLite's failures to exit code 4.
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, accessSync, constants } from 'node:fs';
-import { homedir } from 'node:os';
+import { accessSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InvError, StoreError } from '../core/errors.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
@@ -67,6 +67,41 @@ export interface OpenOptions {
   /** Create the parent folder if missing (only for the default path). */
   createDir?: boolean;
   busyTimeoutMs?: number;
+  /** The command only reads: a store in a read-only file or folder is then opened read-only. */
+  readOnly?: boolean;
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A WAL store in a folder that cannot be written cannot be read in place: SQLite
+ * needs to create its shared-memory file beside it (better-sqlite3 has no URI
+ * `immutable=1`). A read-only command then reads a private copy in the temporary
+ * folder; the returned `cleanup` removes it.
+ */
+export function openForReading(opts: OpenOptions): { db: DB; cleanup: () => void } {
+  const dir = dirname(opts.path);
+  const sideFiles = existsSync(`${opts.path}-wal`) || existsSync(`${opts.path}-shm`);
+  if (!opts.readOnly || !existsSync(opts.path) || writable(dir) || sideFiles) return { db: openDatabase(opts), cleanup: () => {} };
+  checkHeader(opts.path);
+  const tmp = mkdtempSync(join(tmpdir(), 'inv-ro-'));
+  const cleanup = () => rmSync(tmp, { recursive: true, force: true });
+  try {
+    const copy = join(tmp, 'store.db');
+    copyFileSync(opts.path, copy);
+    return { db: openDatabase({ ...opts, path: copy, readOnly: false, createDir: false }), cleanup };
+  } catch (e) {
+    cleanup();
+    if (e instanceof StoreError) throw new StoreError(e.code, e.message.replaceAll(join(tmp, 'store.db'), opts.path), e.hint);
+    throw mapSqliteError(e, opts.path);
+  }
 }
 
 export function openDatabase(opts: OpenOptions): DB {
@@ -91,9 +126,12 @@ export function openDatabase(opts: OpenOptions): DB {
       throw new StoreError('STORE_UNAVAILABLE', `cannot create the store ${path}: the folder ${dir} is not writable`);
     }
   }
+  // Reading a store that may not be written (a read-only file, folder or mount) works;
+  // any write through such a connection fails with SQLITE_READONLY (exit 4).
+  const readOnly = exists && opts.readOnly === true && !(writable(path) && writable(dir));
   let db: DB | undefined;
   try {
-    db = new Database(path, { timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    db = new Database(path, { timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, readonly: readOnly });
     const appId = db.pragma('application_id', { simple: true }) as number;
     const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number }).n;
     if (appId !== APPLICATION_ID && (appId !== 0 || tables > 0)) {
@@ -102,6 +140,10 @@ export function openDatabase(opts: OpenOptions): DB {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       throw new StoreError('STORE_UNAVAILABLE', `${path} was written by a newer inv (schema ${version}, this one knows ${SCHEMA_VERSION})`, 'upgrade inv');
+    }
+    if (readOnly) {
+      if (version < SCHEMA_VERSION) throw new StoreError('STORE_UNAVAILABLE', `${path} needs an upgrade of its schema, but it cannot be written`, 'run a command that writes, with write access to the store');
+      return db;
     }
     // Only now that the file is known to be ours (or new) may anything change it.
     db.pragma('journal_mode = WAL');

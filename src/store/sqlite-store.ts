@@ -15,7 +15,9 @@ import type {
 import { findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
 import { adjustment, isLow, isOversold } from '../core/stock.js';
 import { iso } from '../core/values.js';
+import { backupTo } from './backup.js';
 import { mapSqliteError, type DB } from './open.js';
+import { SqliteImport } from './import-batch.js';
 
 interface SkuRow { sku: string; name: string; on_hand: number; reserved: number; low_stock: number | null; due: number }
 interface OrderRow {
@@ -32,10 +34,15 @@ const DUE_HELD = `(SELECT COALESCE(SUM(l.qty), 0) FROM order_lines l WHERE l.sku
 export class SqliteStore implements Store {
   private readonly stmts = new Map<string, Statement>();
 
-  constructor(private readonly db: DB, private readonly path: string) {}
+  constructor(private readonly db: DB, private readonly path: string, private readonly onClose: () => void = () => {}) {}
 
   close(): void {
     if (this.db.open) this.db.close();
+    this.onClose();
+  }
+
+  backup(destFile: string): Promise<{ pages: number; file: string }> {
+    return backupTo(this.db, this.path, destFile);
   }
 
   private q(sql: string): Statement {
@@ -158,6 +165,10 @@ export class SqliteStore implements Store {
       if (q.skus && q.skus.length > 0) return q.skus.map((sku) => this.item(this.mustSku(sku, q.nowMs)));
       return (this.q(`SELECT s.*, ${DUE_HELD} AS due FROM skus s ORDER BY s.sku`).all({ now: q.nowMs }) as SkuRow[]).map((r) => this.item(r));
     });
+  }
+
+  async beginImport(): Promise<SqliteImport> {
+    return new SqliteImport(this.db, this.path, DUE_HELD);
   }
 
   /** Streams every SKU, for exports and `stock --json` on large stores. */

@@ -240,6 +240,9 @@ describe('inv apply', () => {
 });
 
 describe('concurrency: many inv processes on one store', () => {
+  // Correctness, not speed, is under test: a loaded CI machine must not turn waiting into exit 4.
+  const SLOW_MACHINE = { INV_BUSY_TIMEOUT: '60000' };
+
   it('8 processes race for 20 units under on-order: exactly 20 orders succeed, the rest exit 3', async () => {
     const s = tempStore();
     s.run(['stock', 'set', 'LAST', '20']);
@@ -247,7 +250,7 @@ describe('concurrency: many inv processes on one store', () => {
     const attempts = Array.from({ length: 8 }, (_, p) => (async () => {
       const codes: number[] = [];
       for (let i = 0; i < 4; i++) {
-        const r = await invAsync(['--db', s.db, 'order', 'place', '--item', 'LAST:1', '--provider', 'card', '--id', `p${p}-${i}`], { home: s.dir });
+        const r = await invAsync(['--db', s.db, 'order', 'place', '--item', 'LAST:1', '--provider', 'card', '--id', `p${p}-${i}`], { home: s.dir, env: SLOW_MACHINE });
         codes.push(r.code);
       }
       return codes;
@@ -268,7 +271,7 @@ describe('concurrency: many inv processes on one store', () => {
     // Even orders pay, odd ones fail; every notification is sent twice, all at once.
     const notices = Array.from({ length: 40 }, (_, i) => [i % 2 === 0 ? 'pay' : 'fail', `o${i}`, `evt-${i}`]);
     const runs = [...notices, ...notices].map(([t, id, ev]) =>
-      invAsync(['--db', s.db, '--now', at(1), 'order', t, id, '--event', ev, '--json'], { home: s.dir }));
+      invAsync(['--db', s.db, '--now', at(1), 'order', t, id, '--event', ev, '--json'], { home: s.dir, env: SLOW_MACHINE }));
     const results = await Promise.all(runs);
     expect(results.every((r) => r.code === 0)).toBe(true);
     expect(results.filter((r) => r.json.duplicate)).toHaveLength(40);

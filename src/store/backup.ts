@@ -1,0 +1,95 @@
+/**
+ * Backups and restores of a store file.
+ *
+ * Backup uses SQLite's online backup API in one step, so the copy is one
+ * consistent snapshot read while other inv processes go on writing (in WAL mode a
+ * reader never blocks writers); it is written to a temporary name and renamed, so
+ * a backup file is never half-written.
+ *
+ * Restore never swaps files under a live store (other processes may have it open,
+ * and a renamed-over SQLite file with its WAL is how stores get corrupted). It
+ * checks the backup, brings a private copy to the current schema, then replaces
+ * the store's rows in one IMMEDIATE transaction: other processes see the old
+ * store or the restored one, never a mix.
+ */
+import Database from 'better-sqlite3';
+import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { StoreError, UsageError } from '../core/errors.js';
+import { mapSqliteError, openDatabase, type DB } from './open.js';
+import { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
+
+export async function backupTo(db: DB, storePath: string, dest: string): Promise<{ pages: number; file: string }> {
+  const tmp = join(dirname(dest), `.${basename(dest)}.partial-${process.pid}`);
+  try {
+    const progress = await db.backup(tmp, { progress: () => 0x7fffffff });
+    renameSync(tmp, dest);
+    return { pages: progress.totalPages, file: dest };
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw mapSqliteError(e, storePath);
+  }
+}
+
+export interface BackupInfo {
+  file: string;
+  schemaVersion: number;
+  skus: number;
+  orders: number;
+  movements: number;
+}
+
+/** Checks that `file` is a healthy inv store of a schema this version knows. */
+export function inspectBackup(file: string): BackupInfo {
+  if (!existsSync(file)) throw new UsageError(`no such backup file: ${file}`);
+  let db: DB | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    const appId = db.pragma('application_id', { simple: true }) as number;
+    if (appId !== APPLICATION_ID) throw new UsageError(`${file} is not an inv store backup; nothing was changed`);
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version < 1 || version > SCHEMA_VERSION) {
+      throw new UsageError(`${file} has schema version ${version}; this inv knows 1 to ${SCHEMA_VERSION}; nothing was changed`);
+    }
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') throw new UsageError(`${file} is damaged (${String(check)}); nothing was changed`);
+    const count = (t: string) => (db!.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
+    return { file, schemaVersion: version, skus: count('skus'), orders: count('orders'), movements: count('movements') };
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${file} is not a readable inv store backup (${(e as Error).message}); nothing was changed`);
+  } finally {
+    db?.close();
+  }
+}
+
+/** Replaces every row of the store at `storePath` with the rows of the backup `file`. */
+export function restoreFrom(storePath: string, file: string, busyTimeoutMs: number): BackupInfo {
+  const info = inspectBackup(file);
+  const copy = join(dirname(storePath), `.${basename(storePath)}.restore-${process.pid}`);
+  let target: DB | undefined;
+  try {
+    copyFileSync(file, copy);
+    openDatabase({ path: copy, busyTimeoutMs }).close(); // migrates the private copy to the current schema
+    target = openDatabase({ path: storePath, busyTimeoutMs });
+    const t = target;
+    t.prepare('ATTACH DATABASE ? AS restored').run(copy);
+    const tables = (t.prepare(`SELECT name FROM restored.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[])
+      .map((r) => r.name);
+    t.pragma('foreign_keys = OFF'); // rows arrive table by table; verified below before commit
+    t.transaction(() => {
+      for (const name of tables) t.exec(`DELETE FROM main."${name}"`);
+      for (const name of tables) t.exec(`INSERT INTO main."${name}" SELECT * FROM restored."${name}"`);
+      const broken = t.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new StoreError('STORE_UNAVAILABLE', `the backup has ${broken.length} rows pointing at missing SKUs or orders; nothing was changed`);
+    }).immediate();
+    t.pragma('foreign_keys = ON');
+    t.exec('DETACH DATABASE restored');
+    return info;
+  } catch (e) {
+    throw mapSqliteError(e, storePath);
+  } finally {
+    target?.close();
+    for (const f of [copy, `${copy}-wal`, `${copy}-shm`]) rmSync(f, { force: true });
+  }
+}
