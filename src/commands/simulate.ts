@@ -10,7 +10,7 @@ import { CATALOGUE, mergeCatalogue, type Provider } from '../core/providers.js';
 import { withStore, type Context } from '../cli/context.js';
 import { progressLine, renderSimulation } from '../render/simulate.js';
 import {
-  DEFAULTS, MAX_SEED, parseScenario, positive, problemsError, resolveModel, seedCheck, shareCheck, show, Simulation,
+  DEFAULTS, hoursCheck, MAX_SEED, parseScenario, positive, problemsError, resolveModel, seedCheck, shareCheck, show, Simulation,
   syntheticSkus, TRAFFIC_NAMES, trialsCheck, type ModelInput, type Problem, type ProviderChoice, type SimResult, type SkuModel,
   type TrafficName,
 } from '../sim/index.js';
@@ -29,10 +29,10 @@ export interface SimulateOptions {
   scenario?: string;
 }
 
-function number(flag: string, text: string | undefined, problems: Problem[]): number | undefined {
+function number(flag: string, text: string | undefined, problems: Problem[], check = positive): number | undefined {
   if (text === undefined) return undefined;
   const n = text.trim() === '' ? NaN : Number(text);
-  const err = positive(n);
+  const err = check(n);
   if (err) problems.push({ path: flag, message: Number.isNaN(n) ? `"${text}" is not a number` : err });
   return err ? undefined : n;
 }
@@ -116,7 +116,7 @@ export async function simulateCommand(o: SimulateOptions, ctx: Context): Promise
     else problems.push({ path: '--traffic', message: `unknown traffic profile ${show(o.traffic)}: use ${TRAFFIC_NAMES.join(', ')}` });
   }
   const flags: ModelInput = {
-    hours: number('--hours', o.hours, problems),
+    hours: number('--hours', o.hours, problems, hoursCheck),
     checkoutsPerHour: number('--checkouts-per-hour', o.checkoutsPerHour, problems),
     traffic,
     trials: whole('--trials', o.trials, problems, trialsCheck),

@@ -47,7 +47,7 @@ function describe(r: SimResult): string[] {
   const traffic = p.traffic === null ? 'constant rate'
     : `traffic ${p.traffic}: ×${TRAFFIC[p.traffic].multiplier}${TRAFFIC[p.traffic].burst ? `, ×${TRAFFIC[p.traffic].burst!.multiplier} for the first ${hours(TRAFFIC[p.traffic].burst!.hours)}` : `, busiest hour ${TRAFFIC[p.traffic].peakToMean}× the mean`}`;
   const providers = p.providers.map((pr) => {
-    const delay = 'fixed' in pr.delayHours ? `pays after ${hours(pr.delayHours.fixed)}` : `pays in ~${hours(pr.delayHours.median)} (p95 ${hours(pr.delayHours.p95)})`;
+    const delay = 'fixed' in pr.delayHours ? `pays after ${hours(pr.delayHours.fixed)}` : `pays in ~${hours(pr.delayHours.median)}, p95 ${hours(pr.delayHours.p95)}`;
     return `${safe(pr.name)} ${+(pr.share * 100).toFixed(1)}% (${delay}, ${+(pr.unpaidRate * 100).toFixed(1)}% never pay, window ${hours(pr.windowHours)})`;
   });
   return [

@@ -13,9 +13,9 @@ export { TRAFFIC, TRAFFIC_NAMES, type TrafficName } from './traffic.js';
 
 export interface Interval {
   mean: number;
-  /** 2.5th percentile over trials. */
+  /** 2.5th percentile over trials (nearest rank). */
   low: number;
-  /** 97.5th percentile over trials. */
+  /** 97.5th percentile over trials (nearest rank). */
   high: number;
 }
 
@@ -27,14 +27,14 @@ export interface SimResult {
   results: Record<Mode, ModeResults>;
 }
 
-/** Linear-interpolated quantile of sorted values (type 7, as R's default). */
+/**
+ * The q-quantile of sorted values by nearest rank: always one of the trials'
+ * own values, so a count stays a whole number ("between 25 and 46 oversold orders").
+ */
 export function quantile(sorted: ArrayLike<number>, q: number): number {
   const n = sorted.length;
   if (n === 0) return NaN;
-  const h = (n - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+  return sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))];
 }
 
 /** Rounds for the JSON document: 4 decimals is far below any interval's width. */

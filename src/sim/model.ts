@@ -84,6 +84,8 @@ export const MAX_TRIALS = 100_000;
 /** Expected checkouts per trial above this is refused: the run keeps ~50 bytes per checkout. */
 export const MAX_CHECKOUTS_PER_TRIAL = 2_000_000;
 export const MAX_SEED = 0xffffffff;
+/** A sales period is at most a year long. */
+export const MAX_HOURS = 8760;
 /** Shares within this of 1 are rescaled to sum to exactly 1 (rounding such as 0.33 + 0.33 + 0.33). */
 export const SHARE_TOLERANCE = 0.01;
 
@@ -118,6 +120,7 @@ type Check = (v: unknown) => string | null;
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 export const positive: Check = (v) => (isNum(v) && v > 0 ? null : `must be a number above 0, got ${show(v)}`);
+export const hoursCheck: Check = (v) => positive(v) ?? ((v as number) <= MAX_HOURS ? null : `${v} is longer than a year (${MAX_HOURS} hours)`);
 export const nonNegative: Check = (v) => (isNum(v) && v >= 0 ? null : `must be a number, 0 or more, got ${show(v)}`);
 export const fraction: Check = (v) => (isNum(v) && v >= 0 && v <= 1 ? null : `must be a number from 0 to 1, got ${show(v)}`);
 export const shareCheck: Check = (v) => (isNum(v) && v > 0 && v <= 1 ? null : `must be a share above 0 and at most 1, got ${show(v)}`);
@@ -198,7 +201,7 @@ export function parseScenario(text: string, label: string): { input: ModelInput;
   }
   unknownFields(doc, TOP_FIELDS, '$', problems);
   const input: ModelInput = {
-    hours: field(doc, 'hours', '$', positive, problems),
+    hours: field(doc, 'hours', '$', hoursCheck, problems),
     checkoutsPerHour: field(doc, 'checkoutsPerHour', '$', positive, problems),
     trials: field(doc, 'trials', '$', trialsCheck, problems),
     seed: field(doc, 'seed', '$', seedCheck, problems),
@@ -348,7 +351,7 @@ export function resolveModel(input: ModelInput, catalogue: readonly Provider[], 
   const traffic = input.traffic ?? null;
   const trials = input.trials ?? DEFAULTS.trials;
   const seed = input.seed ?? 0;
-  for (const [path, v, check] of [['hours', hours, positive], ['checkoutsPerHour', checkoutsPerHour, positive], ['trials', trials, trialsCheck], ['seed', seed, seedCheck]] as const) {
+  for (const [path, v, check] of [['hours', hours, hoursCheck], ['checkoutsPerHour', checkoutsPerHour, positive], ['trials', trials, trialsCheck], ['seed', seed, seedCheck]] as const) {
     const err = check(v);
     if (err) problems.push({ path, message: err });
   }

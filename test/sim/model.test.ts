@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../src/core/providers.js';
-import { buildModel, MAX_TRIALS, parseScenario, resolveModel, simulate, type Problem } from '../../src/sim/index.js';
+import { buildModel, MAX_TRIALS, parseScenario, quantile, resolveModel, simulate, type Problem } from '../../src/sim/index.js';
 
 const SPEC_EXAMPLE = {
   hours: 24, checkoutsPerHour: 120, trials: 200, seed: 7,
@@ -92,5 +92,13 @@ describe('provider shares', () => {
   it('shares that do not sum to 1 are refused, saying how to fix them', () => {
     expect(() => buildModel({ providers: [{ name: 'card', share: 0.5 }, { name: 'paypal', share: 0.3 }] })).toThrow(/add up to 0.8, not 1/);
     expect(() => buildModel({ providers: [{ name: 'card', share: 1 }, { name: 'paypal' }] })).toThrow(/leaving nothing/);
+  });
+});
+
+describe('summaries', () => {
+  it('low and high are the trials\' own 2.5th and 97.5th percentiles (nearest rank)', () => {
+    const xs = Float64Array.from({ length: 200 }, (_, i) => i + 1);
+    expect([quantile(xs, 0.025), quantile(xs, 0.975)]).toEqual([5, 195]);
+    expect([quantile([7], 0.025), quantile([7], 0.975)]).toEqual([7, 7]);
   });
 });
