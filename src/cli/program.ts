@@ -186,6 +186,28 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .argument('<id>')
     .action(run(async (ctx, [id]) => (await import('../commands/order.js')).show({ id }, ctx)));
 
+  program.command('import')
+    .description('import stock from a file or stdin: inv CSV/JSON/NDJSON, Shopify, Wix, WooCommerce or Magento exports')
+    .argument('<file>', 'a file, or - for stdin')
+    .option('--format <format>', 'auto (by extension and header), csv, json, ndjson, shopify, wix, woocommerce or magento')
+    .option('--add', 'add the quantities to onHand (a delivery) instead of setting onHand to them')
+    .option('--dry-run', 'show what would change, write nothing')
+    .option('--location <name>', 'keep only this location (Shopify Location, Magento source_code) instead of summing them')
+    .option('--duplicates <how>', 'a SKU on two products or twice in the file: sum or last (default: refuse)')
+    .option('--strict', 'refuse rows that would be skipped (no SKU, stock not tracked)')
+    .action(run(async (ctx, [file], o) => (await import('../commands/import.js')).importStock({
+      file, format: o.format as string | undefined, add: Boolean(o.add), dryRun: Boolean(o.dryRun),
+      location: o.location as string | undefined, duplicates: o.duplicates as string | undefined, strict: Boolean(o.strict),
+    }, ctx)));
+  program.command('export')
+    .description('export stock (sku, name, quantity, lowStock) in a form inv import reads back unchanged')
+    .option('--format <format>', 'csv (default), json or ndjson')
+    .option('-o, --out <file>', 'write to this file instead of stdout')
+    .option('--force', 'overwrite the -o file if it exists')
+    .action(run(async (ctx, _a, o) => (await import('../commands/export.js')).exportStock({
+      format: o.format as string | undefined, out: o.out as string | undefined, force: Boolean(o.force),
+    }, ctx)));
+
   program.command('expire')
     .description("release the holds of unpaid orders past their provider's window, and list them")
     .action(run(async (ctx) => (await import('../commands/order.js')).expire(ctx)));

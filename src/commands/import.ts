@@ -1,0 +1,125 @@
+/**
+ * `inv import FILE|-` (SPEC section 4). Two passes, memory flat whatever the size:
+ * the file is read once, row by row, into the store's staging area (io/read-import
+ * and store/import-batch); if any row is refused, or a SKU appears where it must
+ * not twice, every problem is listed and nothing is applied; otherwise the
+ * whole import is applied in one transaction.
+ */
+import { UsageError, invalidInput } from '../core/errors.js';
+import type { ImportConflict } from '../core/ports.js';
+import { withStore, type Context } from '../cli/context.js';
+import { FORMATS, type FormatName } from '../io/formats/index.js';
+import { Progress } from '../io/progress.js';
+import { MAX_DETAILS, readImport, type ReadResult } from '../io/read-import.js';
+import { SKIP_TEXT, type Refusal } from '../io/rows.js';
+import { openSource } from '../io/source.js';
+import { LIST_CHANGES, renderImport, type ImportResult } from '../render/import.js';
+import { safe } from '../render/style.js';
+import { output, type Output } from './output.js';
+
+export interface ImportOptions {
+  file: string;
+  format?: string;
+  add?: boolean;
+  dryRun?: boolean;
+  location?: string;
+  duplicates?: string;
+  strict?: boolean;
+}
+
+function conflictMessage(c: ImportConflict, hasLocations: boolean): string {
+  const lines = c.lines.length === 2 ? `lines ${c.lines[0]} and ${c.lines[1]}` : `lines ${c.lines.join(', ')}`;
+  const where = c.products.length > 1
+    ? `is on ${c.products.length} products (${c.products.map((p) => JSON.stringify(p)).join(', ')})`
+    : hasLocations && c.repeatedAt.length > 0 && c.repeatedAt[0] !== ''
+      ? `appears more than once at location ${c.repeatedAt.map((l) => JSON.stringify(l)).join(', ')}`
+      : `appears ${c.lines.length} times`;
+  return `SKU ${JSON.stringify(c.sku)} ${where}: ${lines}`;
+}
+
+/** Prints every refused row on stderr (errors print even with --quiet), then refuses the import. */
+function refuse(ctx: Context, src: string, details: Refusal[], total: number, hint: string): never {
+  for (const d of details) {
+    const column = d.column !== '' ? ` [${safe(d.column)}]` : '';
+    ctx.io.stderr.write(`inv: ${safe(src)}, line ${d.line}${column}: ${safe(d.message)}\n`);
+  }
+  if (total > details.length) ctx.io.stderr.write(`inv: … and ${(total - details.length).toLocaleString('en-US')} more refused rows (the first ${details.length.toLocaleString('en-US')} are listed)\n`);
+  const problems = total === 1 ? '1 row cannot be imported' : `${total.toLocaleString('en-US')} rows cannot be imported`;
+  throw invalidInput(`import of ${src} refused: ${problems}; nothing was changed`, details, hint);
+}
+
+export async function importStock(o: ImportOptions, ctx: Context): Promise<Output> {
+  const format = (o.format ?? 'auto').toLowerCase() as FormatName;
+  if (!FORMATS.includes(format)) {
+    throw new UsageError(`unknown format "${o.format}": use one of ${FORMATS.join(', ')}`, { hint: 'inv import --help' });
+  }
+  if (o.duplicates !== undefined && o.duplicates !== 'sum' && o.duplicates !== 'last') {
+    throw new UsageError(`--duplicates "${o.duplicates}": use sum (add the rows up) or last (keep the last row)`);
+  }
+  if (o.location !== undefined && o.location.trim() === '') throw new UsageError('--location needs the name of a location');
+  const add = Boolean(o.add);
+  const dryRun = Boolean(o.dryRun);
+  const src = await openSource(o.file, ctx.io.stdin);
+  const progress = new Progress(ctx.io.stderr, src.size, !ctx.quiet);
+  const note = (line: string) => {
+    if (!ctx.quiet) progress.note(line);
+  };
+
+  try {
+    return await withStore(ctx, async (store) => {
+      const batch = await store.beginImport();
+      try {
+        const read: ReadResult = await readImport(src, { format, location: o.location, strict: Boolean(o.strict) }, {
+          stage: (rows) => batch.stage(rows),
+          picked: (label) => note(`reading ${safe(src.name)} as ${label}`),
+          skipped: (line, reason) => note(`line ${line}: skipped, ${SKIP_TEXT[reason]}`),
+          progress: (bytes, records) => progress.update(bytes, records),
+        });
+        progress.stop();
+        if (read.refusedCount > 0) {
+          refuse(ctx, src.name, read.refused, read.refusedCount,
+            o.strict && read.refused.some((r) => r.message.includes('--strict')) ? 'fix the rows listed above, or leave out --strict to skip them' : 'fix the rows listed above and import again');
+        }
+        if (o.location !== undefined && read.staged === 0 && !read.locations.includes(o.location)) {
+          const known = read.locations.length ? `; its locations are ${read.locations.slice(0, 20).map((l) => JSON.stringify(l)).join(', ')}` : '';
+          throw invalidInput(`no row of ${src.name} is at location ${JSON.stringify(o.location)}${known}`, [], 'locations are matched exactly, capitals included');
+        }
+
+        const conflicts = await batch.conflicts(MAX_DETAILS);
+        if (conflicts.length > 0 && o.duplicates === undefined) {
+          const details: Refusal[] = [];
+          for (const c of conflicts) {
+            const message = conflictMessage(c, read.hasLocations);
+            for (const line of c.lines) details.push({ line, column: read.skuColumn, value: c.sku, message });
+          }
+          details.sort((a, b) => a.line - b.line);
+          refuse(ctx, src.name, details.slice(0, MAX_DETAILS), details.length,
+            'to import them anyway, add --duplicates sum (add the rows up) or --duplicates last (keep the last row)');
+        }
+        if (conflicts.length > 0) note(`${conflicts.length >= MAX_DETAILS ? 'at least ' : ''}${conflicts.length} SKUs found more than once: resolved with --duplicates ${o.duplicates}`);
+
+        const applied = await batch.apply({
+          add, dryRun, duplicates: o.duplicates === 'last' ? 'last' : 'sum', note: src.name, nowMs: ctx.nowMs,
+          listChanges: dryRun || read.staged <= LIST_CHANGES,
+        });
+        if (applied.refused.length > 0) {
+          refuse(ctx, src.name, applied.refused.map((r) => ({ line: r.line, column: read.quantityColumn, value: String(r.qty), message: r.message })),
+            applied.refused.length, 'see which orders hold the units: inv stock show SKU');
+        }
+        const result: ImportResult = {
+          format: read.format, label: read.label, source: src.name, rows: read.rows,
+          created: applied.created, updated: applied.updated, unchanged: applied.unchanged,
+          skipped: read.skipped, skippedLines: read.skippedLines, dryRun, add,
+          location: o.location ?? null, duplicatesResolved: o.duplicates !== undefined ? conflicts.length : 0,
+        };
+        const json = dryRun ? { ...result, changes: applied.changes ?? [] } : result;
+        return output(json, (r, s) => renderImport({ ...r, changes: applied.changes ?? undefined }, s));
+      } finally {
+        batch.dispose();
+      }
+    });
+  } finally {
+    progress.stop();
+    src.stream.destroy();
+  }
+}
