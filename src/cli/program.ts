@@ -50,6 +50,14 @@ function defaultPath(env: NodeJS.ProcessEnv): string {
   return `${base}/inv/inventory.db`;
 }
 
+function recommendArgs(o: Record<string, unknown>) {
+  return {
+    providers: (o.provider as string[] | undefined) ?? [], traffic: o.traffic as string | undefined,
+    stockDepth: o.stockDepth as string | undefined, fromStore: Boolean(o.fromStore), restockDays: o.restockDays as string | undefined,
+    peakFrom: o.peakFrom as string | undefined, peakUntil: o.peakUntil as string | undefined,
+  };
+}
+
 type Handler = (ctx: Context, args: string[], opts: Record<string, unknown>) => Promise<Output>;
 
 export function buildProgram(io: Io, state: { exitCode: number }): Command {
@@ -243,6 +251,24 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .argument('<file>', 'a file written by inv backup')
     .option('-y, --yes', 'do not ask')
     .action(run(async (ctx, [file], o) => (await import('../commands/backup.js')).restore({ file, yes: Boolean(o.yes) }, ctx)));
+
+  const recommendOptions = (c: Command) => c
+    .option('--provider <names...>', 'the payment providers the shop uses (repeat, or comma-separated)')
+    .option('--traffic <level>', 'expected traffic: normal, busy or peak')
+    .option('--stock-depth <units>', 'typical available units per SKU')
+    .option('--from-store', 'read the stock depth from the store')
+    .option('--restock-days <days>', 'how long restocking takes')
+    .option('--peak-from <time>', 'when the peak starts')
+    .option('--peak-until <time>', 'when the peak ends (the switch back)');
+  recommendOptions(program.command('recommend')
+    .description('recommend a mode, with reasons and simulated risk'))
+    .action(run(async (ctx, _a, o) => (await import('../commands/recommend.js')).recommend(recommendArgs(o), ctx)));
+
+  recommendOptions(program.command('advise')
+    .description('an interactive advisor before a sales peak: asks, recommends, offers to apply'))
+    .option('-y, --yes', 'apply the recommendation without asking')
+    .option('--alternative', 'with --yes: apply the per-provider alternative instead')
+    .action(run(async (ctx, _a, o) => (await import('../commands/advise.js')).advise({ ...recommendArgs(o), yes: Boolean(o.yes), alternative: Boolean(o.alternative) }, ctx)));
 
   const provider = program.command('provider').description('the payment provider catalogue');
   provider.command('list')
