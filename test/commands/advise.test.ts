@@ -1,0 +1,126 @@
+/**
+ * The wizard driven through its real prompts: a fake terminal (a stream that says
+ * it is a TTY) receives scripted key presses; the store is checked afterwards.
+ */
+import { PassThrough, Writable } from 'node:stream';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Context } from '../../src/cli/context.js';
+import { advise } from '../../src/commands/advise.js';
+import { InvError } from '../../src/core/errors.js';
+import { makeStyle } from '../../src/render/style.js';
+import { openSqliteStore } from '../../src/store/index.js';
+import { tempDir } from '../helpers.js';
+
+const NOW = Date.parse('2026-11-20T09:00:00Z');
+const KEY = { down: '\u001b[B', up: '\u001b[A', enter: '\r', space: ' ', ctrlC: '\u0003' };
+
+class Terminal {
+  readonly input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => {} });
+  screen = '';
+  // Like process.stdout, the screen is never ended by a prompt that pipes into it.
+  readonly output = Object.assign(new Writable({ write: (chunk, _enc, done) => { this.screen += chunk.toString(); done(); } }),
+    { isTTY: true, columns: 120, rows: 40, end() { return this; } });
+
+  /** Waits until the screen shows `text`, then presses the keys. */
+  async answer(text: string | RegExp, ...keys: string[]): Promise<void> {
+    const seen = () => (typeof text === 'string' ? this.screen.includes(text) : text.test(this.screen));
+    const start = Date.now();
+    while (!seen()) {
+      if (Date.now() - start > 5000) throw new Error(`the wizard never asked ${text}; screen:\n${this.screen.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    this.screen = '';
+    for (const k of keys) {
+      this.input.write(k);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+
+const dir = tempDir();
+let n = 0;
+function setup(sample = true) {
+  const db = join(dir, `w${++n}.db`);
+  const store = openSqliteStore({ path: db });
+  return (async () => {
+    if (sample) for (const [sku, qty] of [['MUG', 1], ['TEE', 3], ['CAP', 2]] as const) await store.adjustStock({ sku, set: qty, nowMs: NOW });
+    store.close();
+    const term = new Terminal();
+    const err: string[] = [];
+    const ctx: Context = {
+      io: { argv: [], env: {}, stdin: term.input, stdout: term.output, stderr: new Writable({ write: (c, _e, d) => { err.push(c.toString()); d(); } }) },
+      nowMs: NOW, json: false, quiet: false, colour: false, style: makeStyle(false), dbPath: db, dbIsDefault: false, dbFromFlag: true,
+      busyTimeoutMs: 5000, note: () => {}, warn: () => {},
+    };
+    return { db, term, ctx };
+  })();
+}
+
+async function policy(db: string) {
+  const store = openSqliteStore({ path: db });
+  try {
+    return await store.getPolicy(NOW);
+  } finally {
+    store.close();
+  }
+}
+
+describe('inv advise, driven key by key', () => {
+  it('a peak with card payments and shallow stock: applying schedules on-order until the end of the peak', async () => {
+    const { db, term, ctx } = await setup();
+    const run = advise({ providers: [] }, ctx);
+    // card is the third entry of the alphabetical catalogue.
+    await term.answer('Which payment methods', KEY.down, KEY.down, KEY.space, KEY.enter);
+    await term.answer('What traffic', KEY.down, KEY.down, KEY.enter);
+    await term.answer('When does it start', ...'2026-11-27T00:00'.split(''), KEY.enter);
+    await term.answer('When does it end', ...'2026-12-01T00:00'.split(''), KEY.enter);
+    await term.answer('How deep is the stock', KEY.enter); // as in the store
+    await term.answer('How many days does restocking take', KEY.enter);
+    await term.answer('Apply it', 'y', KEY.enter);
+    const out = await run;
+    expect(out.json).toMatchObject({ mode: 'on-order', temporary: true, applied: 'recommended', until: '2026-12-01T00:00:00.000Z' });
+    const p = await policy(db);
+    expect(p.base).toBe('on-payment');
+    expect(p.schedule).toMatchObject([{ mode: 'on-order', from: '2026-11-27T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' }]);
+  });
+
+  it('declining (the default) changes nothing', async () => {
+    const { db, term, ctx } = await setup();
+    const run = advise({ providers: ['card'], traffic: 'peak', stockDepth: '2', restockDays: '3', peakUntil: '2026-11-25' }, ctx);
+    await term.answer('Apply it', KEY.enter); // default No
+    const out = await run;
+    expect(out.json).toMatchObject({ applied: 'nothing', changes: [] });
+    expect(await policy(db)).toEqual({ base: 'on-payment', overrides: {}, schedule: [] });
+  });
+
+  it('choosing the per-provider alternative sets the override only', async () => {
+    const { db, term, ctx } = await setup();
+    const run = advise({ providers: ['boleto', 'card'], traffic: 'normal', stockDepth: '10', restockDays: '3' }, ctx);
+    await term.answer('Apply which', KEY.down, KEY.down, KEY.enter);
+    const out = await run;
+    expect(out.json).toMatchObject({ applied: 'alternative' });
+    expect(await policy(db)).toEqual({ base: 'on-payment', overrides: { boleto: 'on-order' }, schedule: [] });
+  });
+
+  it('Ctrl-C exits 130 and leaves the store untouched', async () => {
+    const { db, term, ctx } = await setup();
+    const run = advise({ providers: [] }, ctx);
+    run.catch(() => {}); // it rejects while the test is still pressing keys
+    await term.answer('Which payment methods', KEY.down, KEY.space, KEY.enter);
+    await term.answer('What traffic', KEY.ctrlC);
+    await expect(run).rejects.toMatchObject({ exitCode: 130 });
+    await run.catch((e) => expect(e).toBeInstanceOf(InvError));
+    expect(await policy(db)).toEqual({ base: 'on-payment', overrides: {}, schedule: [] });
+  });
+
+  it('an empty store is not offered as the source of stock depth', async () => {
+    const { term, ctx } = await setup(false);
+    const run = advise({ providers: ['card'], traffic: 'normal', restockDays: '2' }, ctx);
+    await term.answer('Typical units in stock per SKU', ...'abc', KEY.enter);
+    await term.answer(/not a whole number/, '\u007f\u007f\u007f', ...'80', KEY.enter);
+    await term.answer('Apply it', 'n', KEY.enter);
+    const out = await run;
+    expect(out.json).toMatchObject({ mode: 'on-payment', inputs: { stockDepth: { units: 80, source: 'flag' } } });
+  });
+});
