@@ -3,9 +3,28 @@ import { checkName, checkSku, iso, parseInteger } from '../core/values.js';
 import { READ, withStore, type Context } from '../cli/context.js';
 import { renderAdjusted, renderHistory, renderStock, renderStockDetail, renderVerify } from '../render/stock.js';
 import { output, type Output } from './output.js';
+import { writePieces } from './stream.js';
 
 export async function listStock(o: { skus: string[]; low: boolean }, ctx: Context): Promise<Output> {
   const skus = o.skus.map(checkSku);
+  if (skus.length === 0 && ctx.json) {
+    // The whole store: streamed item by item, so a million SKUs take no more memory than ten.
+    await withStore(ctx, async (store) => {
+      const items = store.iterateStock(ctx.nowMs);
+      async function* pieces(): AsyncGenerator<string> {
+        yield '{\n  "items": [';
+        let first = true;
+        for await (const item of items) {
+          if (o.low && !item.low) continue;
+          yield `${first ? '' : ','}\n    ${JSON.stringify(item)}`;
+          first = false;
+        }
+        yield first ? ']\n}\n' : '\n  ]\n}\n';
+      }
+      await writePieces(ctx.io.stdout, pieces());
+    }, READ);
+    return { json: null, human: () => '', streamed: true };
+  }
   let items = await withStore(ctx, (store) => store.listStock({ skus, nowMs: ctx.nowMs }), READ);
   if (o.low) items = items.filter((i) => i.low);
   return output({ items }, renderStock);

@@ -6,7 +6,7 @@ import {
 
 const P = (name: string): Provider => CATALOGUE.find((p) => p.name === name)!;
 const NOW = Date.parse('2026-11-20T00:00:00Z');
-const input = (o: Partial<RecommendInput> & { providers: string[] }): RecommendInput => ({
+const input = (o: Partial<Omit<RecommendInput, 'providers'>> & { providers: string[] }): RecommendInput => ({
   traffic: 'normal', depth: null, restockDays: null, nowMs: NOW, peakFromMs: null, peakUntilMs: null, ...o,
   providers: o.providers.map(P),
 });
