@@ -2,6 +2,13 @@
 'use strict';
 // Only this file ends the process (CONVENTIONS 1). CommonJS, so that start-up is
 // a single file load (see scripts/build.mjs).
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  // Scripts ask this often; it needs none of the rest.
+  process.stdout.write(`${require('../package.json').version}\n`);
+  return;
+}
+
 process.on('SIGINT', () => {
   // Writes are single transactions: an interrupted one is rolled back by SQLite.
   process.stderr.write('inv: interrupted; the store is as it was before this command\n');
@@ -9,7 +16,7 @@ process.on('SIGINT', () => {
 });
 
 require('../dist/inv.cjs')
-  .main({ argv: process.argv.slice(2), env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+  .main({ argv, env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
   .then((code) => {
     process.exitCode = code;
   });

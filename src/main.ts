@@ -3,7 +3,7 @@
  * every failure to one line on stderr (or a JSON error document) and an exit code.
  */
 import { CommanderError } from 'commander';
-import { EXIT, InvError } from './core/errors.js';
+import { EXIT, isInvError } from './core/errors.js';
 import type { Io } from './cli/context.js';
 import { buildProgram } from './cli/program.js';
 
@@ -23,7 +23,7 @@ export async function main(io: Io): Promise<number> {
       report(io, wantsJson, { code: 'USAGE', message, details: [], hint: 'see: inv --help' });
       return EXIT.usage;
     }
-    if (e instanceof InvError) {
+    if (isInvError(e)) {
       report(io, wantsJson, { code: e.code, message: e.message, details: e.details, hint: e.hint });
       if (debug && e.exitCode === EXIT.internal) io.stderr.write(`${e.stack}\n`);
       return e.exitCode;

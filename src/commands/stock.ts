@@ -10,16 +10,18 @@ export async function listStock(o: { skus: string[]; low: boolean }, ctx: Contex
   if (skus.length === 0 && ctx.json) {
     // The whole store: streamed item by item, so a million SKUs take no more memory than ten.
     await withStore(ctx, async (store) => {
-      const items = store.iterateStock(ctx.nowMs);
+      // Read the first item before writing anything: a store that fails at once
+      // (damaged, locked) then prints only its error document.
+      const it = toAsync(store.iterateStock(ctx.nowMs));
+      const first = await it.next();
       async function* pieces(): AsyncGenerator<string> {
         yield '{\n  "items": [';
-        let first = true;
-        for await (const item of items) {
-          if (o.low && !item.low) continue;
-          yield `${first ? '' : ','}\n    ${JSON.stringify(item)}`;
-          first = false;
+        let n = 0;
+        for (let r = first; !r.done; r = await it.next()) {
+          if (o.low && !r.value.low) continue;
+          yield `${n++ === 0 ? '' : ','}\n    ${JSON.stringify(r.value)}`;
         }
-        yield first ? ']\n}\n' : '\n  ]\n}\n';
+        yield n === 0 ? ']\n}\n' : '\n  ]\n}\n';
       }
       await writePieces(ctx.io.stdout, pieces());
     }, READ);
@@ -64,4 +66,10 @@ export async function history(o: { sku: string }, ctx: Context): Promise<Output>
 export async function verify(ctx: Context): Promise<Output> {
   const problems = await withStore(ctx, (store) => store.verify(), READ);
   return output({ ok: problems.length === 0, problems }, renderVerify, problems.length ? EXIT.verify : undefined);
+}
+
+function toAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncIterator<T> {
+  if (Symbol.asyncIterator in items) return (items as AsyncIterable<T>)[Symbol.asyncIterator]();
+  const sync = (items as Iterable<T>)[Symbol.iterator]();
+  return { next: async () => sync.next() };
 }

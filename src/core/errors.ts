@@ -69,3 +69,11 @@ export class StoreError extends InvError {
     super(code, message, EXIT.store, [], hint);
   }
 }
+
+/**
+ * Whether `e` is one of ours. By shape, not `instanceof`: each command is bundled
+ * on its own (scripts/build.mjs), so its errors come from its own copy of this class.
+ */
+export function isInvError(e: unknown): e is InvError {
+  return e instanceof Error && e.name === 'InvError' && typeof (e as InvError).exitCode === 'number' && typeof (e as InvError).code === 'string';
+}

@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { accessSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InvError, StoreError } from '../core/errors.js';
@@ -12,6 +13,24 @@ import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 export type DB = Database.Database;
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * The native addon's path, given to better-sqlite3 directly: its default lookup
+ * (the `bindings` package) probes a dozen paths on every start.
+ */
+let addonPath: string | null | undefined;
+function nativeBinding(): string | undefined {
+  if (addonPath === undefined) {
+    try {
+      const req = typeof require === 'function' ? require : createRequire(import.meta.url);
+      const candidate = join(dirname(req.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+      addonPath = existsSync(candidate) ? candidate : null;
+    } catch {
+      addonPath = null;
+    }
+  }
+  return addonPath ?? undefined;
+}
 
 /** SPEC section 3: $XDG_DATA_HOME/inv/inventory.db, else ~/.local/share/inv/inventory.db. */
 export function defaultDbPath(env: NodeJS.ProcessEnv): string {
@@ -131,7 +150,7 @@ export function openDatabase(opts: OpenOptions): DB {
   const readOnly = exists && opts.readOnly === true && !(writable(path) && writable(dir));
   let db: DB | undefined;
   try {
-    db = new Database(path, { timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, readonly: readOnly });
+    db = new Database(path, { timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, readonly: readOnly, nativeBinding: nativeBinding() });
     const appId = db.pragma('application_id', { simple: true }) as number;
     const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number }).n;
     if (appId !== APPLICATION_ID && (appId !== 0 || tables > 0)) {

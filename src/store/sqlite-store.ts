@@ -173,8 +173,12 @@ export class SqliteStore implements Store {
 
   /** Streams every SKU, for exports and `stock --json` on large stores. */
   *iterateStock(nowMs: number): IterableIterator<StockItem> {
-    for (const r of this.q(`SELECT s.*, ${DUE_HELD} AS due FROM skus s ORDER BY s.sku`).iterate({ now: nowMs }) as IterableIterator<SkuRow>) {
-      yield this.item(r);
+    try {
+      for (const r of this.q(`SELECT s.*, ${DUE_HELD} AS due FROM skus s ORDER BY s.sku`).iterate({ now: nowMs }) as IterableIterator<SkuRow>) {
+        yield this.item(r);
+      }
+    } catch (e) {
+      throw mapSqliteError(e, this.path);
     }
   }
 
