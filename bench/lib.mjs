@@ -38,10 +38,10 @@ export function timed(cmd, args, { env, input, cwd } = {}) {
 }
 
 /** Runs a command and samples its peak resident memory (VmHWM) just before it exits. */
-export function timedWithPeak(cmd, args, { env, stdinFile } = {}) {
+export function timedWithPeak(cmd, args, { env, stdinFile, stdout } = {}) {
   return new Promise((done, fail) => {
     const t0 = process.hrtime.bigint();
-    const shell = `${JSON.stringify(cmd)} ${args.map((a) => JSON.stringify(a)).join(' ')}${stdinFile ? ` < ${JSON.stringify(stdinFile)}` : ''}`;
+    const shell = `${JSON.stringify(cmd)} ${args.map((a) => JSON.stringify(a)).join(' ')}${stdinFile ? ` < ${JSON.stringify(stdinFile)}` : ''}${stdout === 'ignore' ? ' > /dev/null' : ''}`;
     // /usr/bin/time -f %M gives the peak RSS in KiB when available.
     const p = spawn('/usr/bin/time', ['-f', '%M', 'sh', '-c', shell], { env });
     let err = '';
