@@ -109,6 +109,7 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
       }
     }
   });
-  ctx.note(`${applied} applied, ${failed} failed`);
+  if (failed > 0) ctx.io.stderr.write(`inv: ${failed} of ${applied + failed} events failed (see the lines with "ok": false); the others were applied\n`);
+  else ctx.note(`${applied} applied, 0 failed`);
   return { json: null, human: () => '', streamed: true, exitCode: firstFailure || EXIT.ok };
 }

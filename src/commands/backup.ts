@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { EXIT, InvError, UsageError } from '../core/errors.js';
 import { READ, withStore, type Context } from '../cli/context.js';
@@ -6,6 +7,9 @@ import { safe } from '../render/style.js';
 import { output, type Output } from './output.js';
 
 export async function backup(o: { file: string; force: boolean }, ctx: Context): Promise<Output> {
+  if (o.file.trim() === '') throw new UsageError('name the backup file: inv backup FILE');
+  if (!existsSync(dirname(resolve(o.file)))) throw new UsageError(`cannot write ${o.file}: the folder ${dirname(resolve(o.file))} does not exist`);
+  if (existsSync(o.file) && statSync(o.file).isDirectory()) throw new UsageError(`${o.file} is a folder`);
   if (existsSync(o.file) && !o.force) throw new UsageError(`${o.file} exists already; pass --force to overwrite it`);
   const r = await withStore(ctx, (store) => store.backup(o.file), READ);
   return output({ file: r.file, pages: r.pages, store: ctx.dbPath }, (x) => `backup written: ${safe(x.file)} (${x.pages} pages of ${safe(x.store)})`);

@@ -19,6 +19,14 @@ import { StoreError, UsageError } from '../core/errors.js';
 import { mapSqliteError, openDatabase, type DB } from './open.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
 
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // nothing was there to remove (or the name cannot exist); the original error matters
+  }
+}
+
 export async function backupTo(db: DB, storePath: string, dest: string): Promise<{ pages: number; file: string }> {
   const tmp = join(dirname(dest), `.${basename(dest)}.partial-${process.pid}`);
   try {
@@ -26,8 +34,13 @@ export async function backupTo(db: DB, storePath: string, dest: string): Promise
     renameSync(tmp, dest);
     return { pages: progress.totalPages, file: dest };
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw mapSqliteError(e, storePath);
+    removeQuietly(tmp);
+    const code = String((e as { code?: string }).code ?? '');
+    if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
+      throw new StoreError('STORE_UNAVAILABLE', `the backup ${dest} could not be written: the disk is full; nothing was changed`);
+    }
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw mapSqliteError(e, storePath);
+    throw new UsageError(`cannot write the backup ${dest}: ${code || (e as Error).message}`);
   }
 }
 
@@ -90,6 +103,6 @@ export function restoreFrom(storePath: string, file: string, busyTimeoutMs: numb
     throw mapSqliteError(e, storePath);
   } finally {
     target?.close();
-    for (const f of [copy, `${copy}-wal`, `${copy}-shm`]) rmSync(f, { force: true });
+    for (const f of [copy, `${copy}-wal`, `${copy}-shm`]) removeQuietly(f);
   }
 }
