@@ -13,6 +13,7 @@ import type { Writable } from 'node:stream';
 import { UsageError, invalidInput } from '../core/errors.js';
 import { withStore, type Context } from '../cli/context.js';
 import { EXPORT_FORMATS, record, writerFor, type ExportFormat } from '../io/export-format.js';
+import { thousands } from '../io/rows.js';
 import { safe } from '../render/style.js';
 import { output, type Output } from './output.js';
 
@@ -96,5 +97,5 @@ export async function exportStock(o: ExportOptions, ctx: Context): Promise<Outpu
     }
   });
   ctx.note(`read it back with: inv import ${file}`);
-  return output({ file, format: fmt, skus: count }, (r) => `exported ${r.skus.toLocaleString('en-US')} SKUs to ${safe(r.file)} (${r.format})`);
+  return output({ file, format: fmt, skus: count }, (r) => `exported ${thousands(r.skus)} SKUs to ${safe(r.file)} (${r.format})`);
 }

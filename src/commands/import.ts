@@ -11,7 +11,7 @@ import { withStore, type Context } from '../cli/context.js';
 import { FORMATS, type FormatName } from '../io/formats/index.js';
 import { Progress } from '../io/progress.js';
 import { MAX_DETAILS, readImport, type ReadResult } from '../io/read-import.js';
-import { SKIP_TEXT, type Refusal } from '../io/rows.js';
+import { SKIP_TEXT, thousands, type Refusal } from '../io/rows.js';
 import { openSource } from '../io/source.js';
 import { LIST_CHANGES, renderImport, type ImportResult } from '../render/import.js';
 import { safe } from '../render/style.js';
@@ -43,8 +43,8 @@ function refuse(ctx: Context, src: string, details: Refusal[], total: number, hi
     const column = d.column !== '' ? ` [${safe(d.column)}]` : '';
     ctx.io.stderr.write(`inv: ${safe(src)}, line ${d.line}${column}: ${safe(d.message)}\n`);
   }
-  if (total > details.length) ctx.io.stderr.write(`inv: … and ${(total - details.length).toLocaleString('en-US')} more refused rows (the first ${details.length.toLocaleString('en-US')} are listed)\n`);
-  const problems = total === 1 ? '1 row cannot be imported' : `${total.toLocaleString('en-US')} rows cannot be imported`;
+  if (total > details.length) ctx.io.stderr.write(`inv: … and ${thousands(total - details.length)} more refused rows (the first ${thousands(details.length)} are listed)\n`);
+  const problems = total === 1 ? '1 row cannot be imported' : `${thousands(total)} rows cannot be imported`;
   throw invalidInput(`import of ${src} refused: ${problems}; nothing was changed`, details, hint);
 }
 
@@ -67,7 +67,7 @@ export async function importStock(o: ImportOptions, ctx: Context): Promise<Outpu
 
   try {
     return await withStore(ctx, async (store) => {
-      const batch = await store.beginImport();
+      const batch = await store.beginImport({ expectedBytes: src.size });
       try {
         const read: ReadResult = await readImport(src, { format, location: o.location, strict: Boolean(o.strict) }, {
           stage: (rows) => batch.stage(rows),

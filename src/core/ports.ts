@@ -114,8 +114,12 @@ export interface Store {
   listStock(q: { skus?: string[]; nowMs: number }): Promise<StockItem[]>;
   /** Every SKU in order, one at a time, for exports of any size. */
   iterateStock(nowMs: number): Iterable<StockItem> | AsyncIterable<StockItem>;
-  /** Starts an import: rows are staged outside the store, then applied in one transaction (SPEC section 4). */
-  beginImport(): Promise<ImportBatch>;
+  /**
+   * Starts an import: rows are staged outside the store, then applied in one
+   * transaction (SPEC section 4). `expectedBytes`: the input's size (null: not
+   * known, stdin), so that a large import can stage in parallel.
+   */
+  beginImport(o?: { expectedBytes?: number | null }): Promise<ImportBatch>;
   stockDetail(sku: string, nowMs: number): Promise<StockDetail>;
   adjustStock(a: { sku: string; set?: number; add?: number; name?: string; lowStock?: number | null; note?: string; nowMs: number }): Promise<Adjusted>;
   history(sku: string): Promise<{ sku: string; movements: Movement[] }>;

@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { SingleBar } from 'cli-progress';
+import { thousands } from './rows.js';
 
 /** Records read before the bar appears: small imports finish before it would be seen. */
 export const PROGRESS_AFTER = 5000;
@@ -35,7 +36,7 @@ export class Progress {
       });
       this.bar.start(known ? this.totalBytes! : 1, 0, { records: 0 });
     }
-    this.bar.update(this.totalBytes !== null ? Math.min(bytes, this.totalBytes) : 0, { records: records.toLocaleString('en-US') });
+    this.bar.update(this.totalBytes !== null ? Math.min(bytes, this.totalBytes) : 0, { records: thousands(records) });
   }
 
   /** A message while the bar may be drawn: clear its line first; it redraws below. */

@@ -1,5 +1,5 @@
 import type { ImportChange } from '../core/ports.js';
-import { SKIP_TEXT, type SkipReason } from '../io/rows.js';
+import { SKIP_TEXT, thousands, type SkipReason } from '../io/rows.js';
 import { safe, type Style } from './style.js';
 import { table } from './table.js';
 
@@ -25,7 +25,7 @@ export interface ImportResult {
 /** Changes listed in full up to this many; beyond, counts (and `inv history`) tell the rest. */
 export const LIST_CHANGES = 30;
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = thousands;
 
 function what(c: ImportChange): string {
   const parts: string[] = [];

@@ -3,25 +3,33 @@
  * flat however large the file:
  *
  * 1. `stage()`: the command streams the file and hands over checked rows, which
- *    go into a TEMP table (this connection only, spilled to a temporary file
- *    beyond the page cache, never in the store). The table is keyed by
- *    (sku, location), so an upsert merges the rows of one SKU at one location as
- *    they arrive and remembers what the conflict check needs: how many rows, the
- *    first product, every line when there is more than one. Nothing in the store
- *    is locked or changed during this step, which is as long as the file.
- * 2. `apply()`: one BEGIN IMMEDIATE transaction reads the staged rows grouped by
- *    SKU (the key order makes that a plain scan), checks the SKUs that have units
+ *    go into a staging table outside the store, keyed by (sku, location): an
+ *    upsert merges the rows of one SKU at one location as they arrive and keeps
+ *    what the conflict check needs (how many rows, the first product, every line
+ *    once there are several). SQLite spills it to a temporary file beyond its
+ *    page cache, so memory does not grow with the file. Nothing in the store is
+ *    locked or changed during this step, which lasts as long as the reading.
+ *    Small imports stage into a TEMP table of this connection. Large ones (or
+ *    stdin, of unknown size) stage from a worker thread into a scratch database
+ *    file: the worker's inserts then run while this thread parses the next
+ *    rows, on the second core, instead of after them.
+ * 2. `apply()`: one BEGIN IMMEDIATE transaction reads the staged rows by SKU (the
+ *    key order makes that a plain scan), checks the SKUs that have units
  *    reserved with the core's adjustment rule, then writes every ledger movement
- *    and every changed SKU with set-based INSERT … SELECT statements: the
- *    counters and their movements change together, in the same transaction, as
- *    SqliteStore.move() does row by row. Unchanged SKUs are filtered out in SQL,
- *    so re-importing a file writes nothing.
+ *    and every changed SKU with set-based INSERT … SELECT statements: counters
+ *    and movements change together, in one transaction, as SqliteStore.move()
+ *    does row by row. Unchanged SKUs are filtered out in SQL, so importing the
+ *    same file again writes nothing.
  *
  * A big transaction needs no per-row durability: synchronous=FULL costs one
  * fsync at the commit, whatever the number of rows.
  */
 import type { Statement } from 'better-sqlite3';
-import { InvError } from '../core/errors.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { InvError, StoreError } from '../core/errors.js';
 import type {
   ImportApplied, ImportApplyOptions, ImportBatch, ImportChange, ImportConflict, ImportRefusal, ImportRow,
 } from '../core/ports.js';
@@ -31,12 +39,16 @@ import { mapSqliteError, type DB } from './open.js';
 /** Rows per INSERT statement: one statement per row costs twice as much (perf-baselines §3). */
 const BATCH = 100;
 const COLS = 7;
-/** Page cache for the import's temporary table; the store's own cache is left as it is. */
-const TEMP_CACHE_KIB = 16_000;
+/** Page cache of the staging table (the store's own cache is left as it is). */
+const STAGE_CACHE_KIB = 8_000;
+/** Inputs from this size on (and stdin) are staged by a worker thread. */
+export const WORKER_FROM_BYTES = 2 << 20;
+/** Batches posted to the worker and not yet written: bounds the memory between the threads. */
+const WINDOW = 4;
 const SEP = '\u001f';
 
-const STAGE_TABLE = `
-  CREATE TEMP TABLE import_stage (
+const stageTable = (create: string) => `
+  ${create} import_stage (
     sku      TEXT NOT NULL,
     loc      TEXT NOT NULL,
     qty      INTEGER NOT NULL,  -- the sum of the rows at this (sku, loc)
@@ -51,9 +63,9 @@ const STAGE_TABLE = `
     PRIMARY KEY (sku, loc)
   ) WITHOUT ROWID`;
 
-const stageSql = (rows: number) => `
-  INSERT INTO temp.import_stage (sku, loc, qty, name, low, product, line)
-  VALUES ${Array.from({ length: rows }, () => '(?,?,?,?,?,?,?)').join(',')}
+const GROUP = '(?,?,?,?,?,?,?)';
+const insertHead = (table: string) => `INSERT INTO ${table} (sku, loc, qty, name, low, product, line) VALUES `;
+const INSERT_TAIL = `
   ON CONFLICT (sku, loc) DO UPDATE SET
     n = n + 1,
     qty = qty + excluded.qty,
@@ -62,12 +74,192 @@ const stageSql = (rows: number) => `
     low = COALESCE(excluded.low, low),
     lines = COALESCE(lines, line) || ',' || excluded.line,
     products = COALESCE(products, COALESCE(product, '')) || char(31) || COALESCE(excluded.product, '')`;
+const insertSql = (table: string, rows: number) => insertHead(table) + Array.from({ length: rows }, () => GROUP).join(',') + INSERT_TAIL;
 
-/** One row per SKU: locations summed; at one location, all rows summed or the last one kept. */
-const agg = (duplicates: 'sum' | 'last') => `
-  SELECT sku, SUM(${duplicates === 'last' ? 'COALESCE(last, qty)' : 'qty'}) AS qty,
-         MAX(name) AS name, MAX(low) AS low, MIN(line) AS line
-  FROM temp.import_stage GROUP BY sku`;
+/**
+ * One row per SKU: locations summed; at one location, all rows summed or the
+ * last one kept. Without locations the staged rows are one per SKU already, and
+ * reading them as they are spares a grouping pass.
+ */
+const agg = (table: string, duplicates: 'sum' | 'last', located: boolean) => {
+  const qty = duplicates === 'last' ? 'COALESCE(last, qty)' : 'qty';
+  return located
+    ? `SELECT sku, SUM(${qty}) AS qty, MAX(name) AS name, MAX(low) AS low, MIN(line) AS line FROM ${table} GROUP BY sku`
+    : `SELECT sku, ${qty} AS qty, name, low, line FROM ${table}`;
+};
+
+/** Where staged rows go; `finish` makes them readable from the store's connection as `table`. */
+interface Stager {
+  readonly table: string;
+  write(params: unknown[]): Promise<void>;
+  finish(): Promise<void>;
+  dispose(): void;
+}
+
+/** A TEMP table of the store's connection: no thread to start, for small imports. */
+class TempStager implements Stager {
+  readonly table = 'temp.import_stage';
+  private open = false;
+  private full: Statement | null = null;
+
+  constructor(private readonly db: DB) {
+    this.db.pragma('temp_store = FILE');
+    this.db.pragma(`temp.cache_size = -${STAGE_CACHE_KIB}`);
+    this.db.exec('DROP TABLE IF EXISTS temp.import_stage');
+    this.db.exec(stageTable('CREATE TEMP TABLE'));
+  }
+
+  async write(params: unknown[]): Promise<void> {
+    // Only the temporary database is written: a deferred transaction there
+    // takes no lock on the store.
+    if (!this.open) {
+      this.db.exec('BEGIN');
+      this.open = true;
+    }
+    const rows = params.length / COLS;
+    let i = 0;
+    if (rows >= BATCH) {
+      const full = (this.full ??= this.db.prepare(insertSql(this.table, BATCH)));
+      for (; i + BATCH <= rows; i += BATCH) full.run(params.slice(i * COLS, (i + BATCH) * COLS));
+    }
+    if (i < rows) this.db.prepare(insertSql(this.table, rows - i)).run(params.slice(i * COLS));
+  }
+
+  async finish(): Promise<void> {
+    if (this.open) this.db.exec('COMMIT');
+    this.open = false;
+  }
+
+  dispose(): void {
+    if (this.open && this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.open = false;
+    this.db.exec('DROP TABLE IF EXISTS temp.import_stage');
+  }
+}
+
+/**
+ * The worker's program, run with `eval` so that it needs no file of its own in
+ * the bundle: it opens the scratch file with better-sqlite3 (resolved by the
+ * main thread), writes each posted batch of rows, and acknowledges it.
+ */
+const STAGER_THREAD = `
+const { parentPort, workerData: w } = require('node:worker_threads');
+const fail = (e) => { parentPort.postMessage({ error: String((e && e.message) || e), code: e && e.code }); parentPort.close(); };
+let db, full;
+try {
+  const Database = require(w.sqlite);
+  db = new Database(w.file);
+  db.pragma('journal_mode = OFF');
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -' + w.cacheKiB);
+  db.exec(w.schema);
+  db.exec('BEGIN');
+  full = db.prepare(w.head + Array(w.batch).fill(w.group).join(',') + w.tail);
+} catch (e) { fail(e); }
+parentPort.on('message', (m) => {
+  try {
+    if (m === 'end') {
+      db.exec('COMMIT');
+      db.close();
+      parentPort.postMessage({ done: true });
+      parentPort.close();
+      return;
+    }
+    const rows = m.length / w.cols;
+    let i = 0;
+    for (; i + w.batch <= rows; i += w.batch) full.run(m.slice(i * w.cols, (i + w.batch) * w.cols));
+    if (i < rows) db.prepare(w.head + Array(rows - i).fill(w.group).join(',') + w.tail).run(m.slice(i * w.cols));
+    parentPort.postMessage({ ack: true });
+  } catch (e) { fail(e); }
+});`;
+
+/** A scratch database written by a worker thread, attached to the store's connection to apply it. */
+class WorkerStager implements Stager {
+  readonly table = 'stage.import_stage';
+  private readonly dir: string;
+  private readonly file: string;
+  private readonly worker: Worker;
+  private outstanding = 0;
+  private failure: Error | null = null;
+  private done = false;
+  private exited = false;
+  private attached = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly db: DB, sqlite: string) {
+    this.dir = mkdtempSync(join(tmpdir(), 'inv-import-'));
+    this.file = join(this.dir, 'stage.db');
+    this.worker = new Worker(STAGER_THREAD, {
+      eval: true,
+      workerData: {
+        sqlite, file: this.file, cacheKiB: STAGE_CACHE_KIB, schema: stageTable('CREATE TABLE'),
+        head: insertHead('import_stage'), group: GROUP, tail: INSERT_TAIL, batch: BATCH, cols: COLS,
+      },
+    });
+    this.worker.on('message', (m: { ack?: true; done?: true; error?: string; code?: string }) => {
+      if (m.ack) this.outstanding--;
+      if (m.done) this.done = true;
+      if (m.error !== undefined) this.failure ??= Object.assign(new Error(m.error), { code: m.code });
+      this.notify();
+    });
+    this.worker.on('error', (e) => {
+      this.failure ??= e;
+      this.notify();
+    });
+    this.worker.on('exit', () => {
+      this.exited = true;
+      this.notify();
+    });
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  private next(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  private check(): void {
+    if (this.failure) {
+      const code = (this.failure as NodeJS.ErrnoException).code ?? '';
+      throw new StoreError('STORE_UNAVAILABLE', `cannot write the import's staging file in ${tmpdir()} (${this.failure.message}); nothing was changed`,
+        code === 'SQLITE_FULL' ? 'free some disk space in the temporary folder (or point TMPDIR elsewhere) and try again' : undefined);
+    }
+  }
+
+  async write(params: unknown[]): Promise<void> {
+    this.check();
+    this.worker.postMessage(params);
+    this.outstanding++;
+    while (this.outstanding > WINDOW && !this.failure && !this.exited) await this.next();
+    this.check();
+  }
+
+  async finish(): Promise<void> {
+    this.check();
+    this.worker.postMessage('end');
+    while (!this.done && !this.failure && !this.exited) await this.next();
+    this.check();
+    if (!this.done) throw new StoreError('STORE_UNAVAILABLE', 'the import\'s staging thread stopped early; nothing was changed');
+    this.db.prepare('ATTACH DATABASE ? AS stage').run(this.file);
+    this.attached = true;
+    this.db.pragma(`stage.cache_size = -${STAGE_CACHE_KIB}`);
+  }
+
+  dispose(): void {
+    if (!this.exited) void this.worker.terminate();
+    if (this.attached && this.db.open && !this.db.inTransaction) {
+      this.db.exec('DETACH DATABASE stage');
+      this.attached = false;
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
 
 /**
  * The due-hold expression of SqliteStore (DUE_HELD): units held by orders past
@@ -75,78 +267,76 @@ const agg = (duplicates: 'sum' | 'last') => `
  */
 export type DueHeldSql = string;
 
-export class SqliteImport implements ImportBatch {
-  private readonly full: Statement;
-  private staging = false;
-  private lowGiven = false;
+/** better-sqlite3's entry file, for the worker; null where require is not at hand (tests run from source). */
+function sqliteModule(): string | null {
+  try {
+    return typeof require === 'function' ? require.resolve('better-sqlite3') : null;
+  } catch {
+    return null;
+  }
+}
 
-  constructor(private readonly db: DB, private readonly path: string, private readonly dueHeld: DueHeldSql) {
-    this.guard(() => {
-      this.db.pragma('temp_store = FILE');
-      this.db.pragma(`temp.cache_size = -${TEMP_CACHE_KIB}`);
-      this.db.exec('DROP TABLE IF EXISTS temp.import_stage');
-      this.db.exec(STAGE_TABLE);
-    });
-    this.full = this.db.prepare(stageSql(BATCH));
+export class SqliteImport implements ImportBatch {
+  private readonly stager: Stager;
+  private finished = false;
+  private lowGiven = false;
+  /** Some row has a location: SKUs may then span several staged rows. */
+  private located = false;
+
+  constructor(private readonly db: DB, private readonly path: string, private readonly dueHeld: DueHeldSql, expectedBytes: number | null) {
+    const sqlite = expectedBytes === null || expectedBytes >= WORKER_FROM_BYTES ? sqliteModule() : null;
+    try {
+      this.stager = sqlite !== null ? new WorkerStager(db, sqlite) : new TempStager(db);
+    } catch (e) {
+      throw mapSqliteError(e, this.path);
+    }
   }
 
-  private guard<T>(fn: () => T): T {
+  private get table(): string {
+    return this.stager.table;
+  }
+
+  private async guard<T>(fn: () => T | Promise<T>): Promise<T> {
     try {
-      return fn();
+      return await fn();
     } catch (e) {
-      if (this.db.inTransaction && this.staging) {
-        this.db.exec('ROLLBACK');
-        this.staging = false;
-      }
       throw mapSqliteError(e, this.path);
     }
   }
 
   async stage(rows: ImportRow[]): Promise<void> {
     if (rows.length === 0) return;
-    this.guard(() => {
-      // The staging writes touch only the temporary database: a deferred
-      // transaction there takes no lock on the store.
-      if (!this.staging) {
-        this.db.exec('BEGIN');
-        this.staging = true;
+    const params: unknown[] = [];
+    for (const r of rows) {
+      let low: number | null = null;
+      if (r.lowStock !== undefined) {
+        low = r.lowStock === null ? -1 : r.lowStock;
+        this.lowGiven = true;
       }
-      const params: unknown[] = [];
-      let k = 0;
-      for (const r of rows) {
-        let low: number | null = null;
-        if (r.lowStock !== undefined) {
-          low = r.lowStock === null ? -1 : r.lowStock;
-          this.lowGiven = true;
-        }
-        params.push(r.sku, r.location, r.qty, r.name, low, r.product, r.line);
-        if (++k === BATCH) {
-          this.full.run(params);
-          params.length = 0;
-          k = 0;
-        }
-      }
-      if (k > 0) this.db.prepare(stageSql(k)).run(params);
-    });
+      if (r.location !== '') this.located = true;
+      params.push(r.sku, r.location, r.qty, r.name, low, r.product, r.line);
+    }
+    await this.guard(() => this.stager.write(params));
   }
 
-  private endStaging(): void {
-    if (this.staging) {
-      this.db.exec('COMMIT');
-      this.staging = false;
-    }
+  private async finish(): Promise<void> {
+    if (this.finished) return;
+    await this.guard(() => this.stager.finish());
+    this.finished = true;
   }
 
   async conflicts(limit: number): Promise<ImportConflict[]> {
+    await this.finish();
     return this.guard(() => {
-      this.endStaging();
-      const rows = this.db.prepare(`
-        SELECT sku, group_concat(COALESCE(lines, line), ',') AS lines,
-               group_concat(COALESCE(products, COALESCE(product, '')), char(31)) AS products,
-               group_concat(CASE WHEN n > 1 THEN loc END, char(31)) AS repeated
-        FROM temp.import_stage GROUP BY sku
-        HAVING MAX(n) > 1 OR MIN(COALESCE(product, '')) <> MAX(COALESCE(product, ''))
-        ORDER BY MIN(line) LIMIT ?`).all(limit) as { sku: string; lines: string; products: string; repeated: string | null }[];
+      const rows = this.db.prepare(this.located
+        ? `SELECT sku, group_concat(COALESCE(lines, line), ',') AS lines,
+                  group_concat(COALESCE(products, COALESCE(product, '')), char(31)) AS products,
+                  group_concat(CASE WHEN n > 1 THEN loc END, char(31)) AS repeated
+           FROM ${this.table} GROUP BY sku
+           HAVING MAX(n) > 1 OR MIN(COALESCE(product, '')) <> MAX(COALESCE(product, ''))
+           ORDER BY MIN(line) LIMIT ?`
+        : `SELECT sku, lines, products, NULL AS repeated FROM ${this.table} WHERE n > 1 ORDER BY line LIMIT ?`)
+        .all(limit) as { sku: string; lines: string; products: string; repeated: string | null }[];
       return rows.map((r) => ({
         sku: r.sku,
         lines: r.lines.split(',').map(Number).sort((a, b) => a - b),
@@ -160,7 +350,7 @@ export class SqliteImport implements ImportBatch {
   private refusals(o: ImportApplyOptions): ImportRefusal[] {
     const rows = this.db.prepare(`
       SELECT s.sku, s.on_hand AS onHand, s.reserved - ${this.dueHeld} AS reserved, a.qty, a.line
-      FROM skus s JOIN (${agg(o.duplicates)}) a ON a.sku = s.sku
+      FROM skus s JOIN (${agg(this.table, o.duplicates, this.located)}) a ON a.sku = s.sku
       WHERE s.sku IN (SELECT sku FROM order_lines WHERE hold_until IS NOT NULL) AND s.reserved > 0`)
       .all({ now: o.nowMs }) as { sku: string; onHand: number; reserved: number; qty: number; line: number }[];
     const refused: ImportRefusal[] = [];
@@ -182,7 +372,7 @@ export class SqliteImport implements ImportBatch {
   private changes(o: ImportApplyOptions): ImportChange[] {
     const rows = this.db.prepare(`
       SELECT a.sku, a.line, a.qty, a.name, a.low, s.sku IS NULL AS created, s.on_hand AS onHand, s.name AS oldName, s.low_stock AS oldLow
-      FROM (${agg(o.duplicates)}) a LEFT JOIN skus s ON s.sku = a.sku ORDER BY a.line`).all() as
+      FROM (${agg(this.table, o.duplicates, this.located)}) a LEFT JOIN skus s ON s.sku = a.sku ORDER BY a.line`).all() as
       { sku: string; line: number; qty: number; name: string | null; low: number | null; created: number; onHand: number | null; oldName: string | null; oldLow: number | null }[];
     const out: ImportChange[] = [];
     for (const r of rows) {
@@ -198,9 +388,10 @@ export class SqliteImport implements ImportBatch {
   }
 
   async apply(o: ImportApplyOptions): Promise<ImportApplied> {
+    await this.finish();
     return this.guard(() => {
-      this.endStaging();
-      const skus = (this.db.prepare(`SELECT COUNT(*) AS n FROM (SELECT DISTINCT sku FROM temp.import_stage)`).get() as { n: number }).n;
+      const skus = this.db.prepare(`SELECT COUNT(${this.located ? 'DISTINCT sku' : '*'}) FROM ${this.table}`).pluck().get() as number;
+      const source = agg(this.table, o.duplicates, this.located);
       const run = () => {
         const refused = this.refusals(o);
         const changes = o.listChanges || o.dryRun ? this.changes(o) : null;
@@ -212,22 +403,20 @@ export class SqliteImport implements ImportBatch {
         const count = this.db.prepare(`SELECT COUNT(*) AS n FROM skus`).pluck();
         const before = count.get() as number;
         const target = o.add ? 'COALESCE(s.on_hand, 0) + a.qty' : 'a.qty';
-        // Movements first, while the SKUs still hold their old counts; a new
-        // SKU's row follows in the next statement, so its foreign key is checked
-        // at the commit (defer_foreign_keys lasts for this transaction only).
-        this.db.pragma('defer_foreign_keys = ON');
+        // Movements first, while the SKUs still hold their old counts; the new
+        // SKUs they point at are inserted by the next statement.
         this.db.prepare(`
           INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note)
           SELECT @now, a.sku, ${target} - COALESCE(s.on_hand, 0), 0, 'import', NULL, @note
-          FROM (${agg(o.duplicates)}) a LEFT JOIN skus s ON s.sku = a.sku
+          FROM (${source}) a LEFT JOIN skus s ON s.sku = a.sku
           WHERE ${target} IS NOT COALESCE(s.on_hand, 0)`).run({ now: o.nowMs, note: o.note });
         const newLow = this.lowGiven
           ? `(SELECT CASE WHEN x.low IS NULL THEN low_stock WHEN x.low < 0 THEN NULL ELSE x.low END
-               FROM (SELECT MAX(low) AS low FROM temp.import_stage WHERE sku = excluded.sku) x)`
+               FROM (SELECT MAX(low) AS low FROM ${this.table} WHERE sku = excluded.sku) x)`
           : 'low_stock';
         const written = this.db.prepare(`
           INSERT INTO skus (sku, name, on_hand, low_stock)
-          SELECT sku, COALESCE(name, ''), qty, CASE WHEN low >= 0 THEN low END FROM (${agg(o.duplicates)}) WHERE true
+          SELECT sku, COALESCE(name, ''), qty, CASE WHEN low >= 0 THEN low END FROM (${source}) WHERE true
           ON CONFLICT (sku) DO UPDATE SET
             on_hand = ${o.add ? 'on_hand + excluded.on_hand' : 'excluded.on_hand'},
             name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END,
@@ -240,18 +429,26 @@ export class SqliteImport implements ImportBatch {
       };
       // A dry run reads in a deferred transaction; a real one takes the write
       // lock first, so that what is checked is what is written.
-      return o.dryRun ? this.db.transaction(run).deferred() : this.db.transaction(run).immediate();
+      if (o.dryRun) return this.db.transaction(run).deferred();
+      // Foreign keys are not checked row by row here (it costs a third of the
+      // apply): every movement written names a SKU of the staged set, and the
+      // same transaction inserts every SKU of that set. The pragma only takes
+      // effect outside a transaction, hence around it.
+      this.db.pragma('foreign_keys = OFF');
+      try {
+        return this.db.transaction(run).immediate();
+      } finally {
+        this.db.pragma('foreign_keys = ON');
+      }
     });
   }
 
   dispose(): void {
     if (!this.db.open) return;
     try {
-      if (this.staging) this.db.exec('ROLLBACK');
-      this.db.exec('DROP TABLE IF EXISTS temp.import_stage');
+      this.stager.dispose();
     } catch {
-      // Closing the connection drops the temporary table anyway.
+      // Closing the connection drops the temporary table anyway; the scratch folder is removed above.
     }
-    this.staging = false;
   }
 }

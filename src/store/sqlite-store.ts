@@ -167,8 +167,8 @@ export class SqliteStore implements Store {
     });
   }
 
-  async beginImport(): Promise<SqliteImport> {
-    return new SqliteImport(this.db, this.path, DUE_HELD);
+  async beginImport(o: { expectedBytes?: number | null } = {}): Promise<SqliteImport> {
+    return new SqliteImport(this.db, this.path, DUE_HELD, o.expectedBytes ?? null);
   }
 
   /** Streams every SKU, for exports and `stock --json` on large stores. */
