@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
-import { invalidInput } from '../core/errors.js';
+import { InvError, invalidInput } from '../core/errors.js';
 
 export interface Source {
   /** The file name as given, or "stdin". */
@@ -35,7 +35,7 @@ export async function openSource(file: string, stdin: Readable & { isTTY?: boole
     size = st.isFile() ? st.size : -1;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === undefined) throw e;
+    if (code === undefined || e instanceof InvError) throw e;
     throw invalidInput(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code}`);
   }
   const stream = createReadStream(file, { highWaterMark: CHUNK });

@@ -32,7 +32,8 @@ function what(c: ImportChange): string {
   if (c.created) parts.push(`new, onHand ${c.after}`);
   else if (c.before !== c.after) parts.push(`onHand ${c.before} → ${c.after}`);
   if (!c.created && c.nameBefore !== c.name) parts.push(`name ${JSON.stringify(safe(c.nameBefore ?? ''))} → ${JSON.stringify(safe(c.name))}`);
-  if (c.lowStock !== c.lowStockBefore && !(c.created && c.lowStock === null)) parts.push(`lowStock ${c.lowStockBefore ?? 'none'} → ${c.lowStock ?? 'none'}`);
+  if (c.created && c.lowStock !== null) parts.push(`lowStock ${c.lowStock}`);
+  else if (!c.created && c.lowStock !== c.lowStockBefore) parts.push(`lowStock ${c.lowStockBefore ?? 'none'} → ${c.lowStock ?? 'none'}`);
   return parts.join(', ');
 }
 

@@ -24,8 +24,8 @@ export function invCsv(h: Header): Layout | { missing: string[] } {
   const sku = h.find(...SKU_KEYS);
   const qty = h.find(...QUANTITY_KEYS);
   const missing: string[] = [];
-  if (sku < 0) missing.push('a SKU column (sku)');
-  if (qty < 0) missing.push('a quantity column (quantity, qty, onHand or stock)');
+  if (sku < 0) missing.push('SKU column (sku)');
+  if (qty < 0) missing.push('quantity column (quantity, qty, onHand or stock)');
   if (missing.length) return { missing };
   const name = h.find(...NAME_KEYS);
   const low = h.find(...LOW_KEYS);

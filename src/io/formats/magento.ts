@@ -15,8 +15,8 @@ export function magento(h: Header): Layout | { missing: string[] } {
   const qty = h.find('quantity');
   const source = h.find('source_code');
   const missing: string[] = [];
-  if (sku < 0) missing.push('a SKU column (sku)');
-  if (qty < 0) missing.push('a quantity column (quantity)');
+  if (sku < 0) missing.push('SKU column (sku)');
+  if (qty < 0) missing.push('quantity column (quantity)');
   if (missing.length) return { missing };
   const layout: Layout = {
     label: 'magento (source items)',

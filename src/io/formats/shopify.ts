@@ -31,8 +31,8 @@ export function shopify(h: Header): Layout | { missing: string[] } {
   if (isInventory(h)) return inventory(h);
   if (isProductCsv(h)) return productCsv(h);
   const missing: string[] = [];
-  if (!h.has('sku', 'variant sku')) missing.push('a SKU column (SKU or Variant SKU)');
-  missing.push('a quantity column (On hand, On hand (new), On hand (current), Variant Inventory Qty or Inventory quantity)');
+  if (!h.has('sku', 'variant sku')) missing.push('SKU column (SKU or Variant SKU)');
+  missing.push('quantity column (On hand, On hand (new), On hand (current), Variant Inventory Qty or Inventory quantity)');
   return { missing };
 }
 
@@ -40,7 +40,7 @@ function inventory(h: Header): Layout | { missing: string[] } {
   const sku = h.find('sku');
   const qtyCols = [h.find('on hand (new)'), h.find('on hand (current)'), h.find('on hand')].filter((i) => i >= 0);
   if (sku < 0 || qtyCols.length === 0) {
-    return { missing: [...(sku < 0 ? ['a SKU column (SKU)'] : []), ...(qtyCols.length === 0 ? ['an On hand column'] : [])] };
+    return { missing: [...(sku < 0 ? ['SKU column (SKU)'] : []), ...(qtyCols.length === 0 ? ['On hand column'] : [])] };
   }
   const handle = h.find('handle', 'url handle');
   const title = h.find('title');

@@ -26,9 +26,9 @@ export function wix(h: Header): Layout | { missing: string[] } {
   const inv = h.find('inventory');
   const name = h.find('name');
   const missing: string[] = [];
-  if (sku < 0) missing.push('a SKU column (sku)');
-  if (inv < 0) missing.push('a quantity column (inventory)');
-  if (type < 0) missing.push('a fieldType column');
+  if (sku < 0) missing.push('SKU column (sku)');
+  if (inv < 0) missing.push('quantity column (inventory)');
+  if (type < 0) missing.push('fieldType column');
   if (missing.length) return { missing };
   const options = [1, 2, 3, 4, 5, 6].map((n) => h.find(`productoptiondescription${n}`));
   // A Product row is held back until the next row shows whether variants follow.

@@ -13,8 +13,8 @@ export function wooCommerce(h: Header): Layout | { missing: string[] } {
   const sku = h.find('sku');
   const stock = h.find('stock');
   const missing: string[] = [];
-  if (sku < 0) missing.push('a SKU column (SKU)');
-  if (stock < 0) missing.push('a quantity column (Stock)');
+  if (sku < 0) missing.push('SKU column (SKU)');
+  if (stock < 0) missing.push('quantity column (Stock)');
   if (missing.length) return { missing };
   const id = h.find('id');
   const name = h.find('name');

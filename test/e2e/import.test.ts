@@ -1,0 +1,280 @@
+/**
+ * `inv import` and `inv export` end to end (SPEC section 4): the built binary on
+ * temporary stores, with the fixtures in test/fixtures/import.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempStore } from '../helpers.js';
+
+const FIX = resolve(__dirname, '..', 'fixtures', 'import');
+const fixture = (name: string) => join(FIX, name);
+const NOW = '2026-11-27T10:00:00Z';
+
+type Store = ReturnType<typeof tempStore>;
+const items = (s: Store) => s.run(['stock', '--json']).json.items as { sku: string; name: string; onHand: number; reserved: number; lowStock: number | null }[];
+const item = (s: Store, sku: string) => items(s).find((i) => i.sku === sku);
+const movements = (s: Store, sku: string) => s.run(['history', sku, '--json']).json.movements as { reason: string; onHandDelta: number; note: string }[];
+
+describe("inv's own CSV", () => {
+  it('creates SKUs with their names exactly as written, one import movement each, and says what it read', () => {
+    const s = tempStore();
+    const r = s.run(['import', fixture('names.csv'), '--json', '--now', NOW]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('as csv (inv)');
+    expect(r.json).toMatchObject({ format: 'csv', rows: 5, created: 5, updated: 0, unchanged: 0, skipped: {}, skippedLines: [], dryRun: false });
+    expect(items(s).map((i) => [i.sku, i.name, i.onHand, i.lowStock])).toEqual([
+      ['CAP-3', 'Cap\r\ntwo lines', 0, null],
+      ['KIT-5', '寿司セット 🍣', -2, null],
+      ['MUG-1', 'Mug, blue', 12, 3],
+      ['SOAP-4', 'Savon de Marseille® – l’original', 7, 1],
+      ['TEE-2', 'The "classic" tee', 5, null],
+    ]);
+    expect(movements(s, 'MUG-1')).toEqual([expect.objectContaining({ reason: 'import', onHandDelta: 12, note: fixture('names.csv') })]);
+    expect(movements(s, 'KIT-5')).toEqual([expect.objectContaining({ reason: 'import', onHandDelta: -2 })]);
+    expect(s.run(['verify']).code).toBe(0);
+  });
+
+  it('importing the same file twice changes nothing the second time', () => {
+    const s = tempStore();
+    s.run(['import', fixture('names.csv')]);
+    const again = s.run(['import', fixture('names.csv'), '--json']);
+    expect(again.json).toMatchObject({ created: 0, updated: 0, unchanged: 5 });
+    expect(movements(s, 'MUG-1')).toHaveLength(1);
+    expect(s.run(['import', fixture('names.csv')]).stdout).toMatch(/0 created, 0 updated, 5 unchanged/);
+  });
+
+  it('absolute by default: updates say old → new; an empty name keeps the SKU\'s name', () => {
+    const s = tempStore();
+    s.run(['stock', 'set', 'MUG', '4', '--name', 'Enamel mug', '--now', NOW]);
+    s.run(['stock', 'set', 'TEE', '9', '--name', 'Tee', '--now', NOW]);
+    const r = s.run(['import', '-', '--now', NOW], { input: 'sku,name,quantity\nMUG,,10\nTEE,Tee,9\nNEW,New item,1\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/1 created, 1 updated, 1 unchanged/);
+    expect(r.stdout).toMatch(/MUG\s+Enamel mug\s+onHand 4 → 10/);
+    expect(item(s, 'MUG')).toMatchObject({ name: 'Enamel mug', onHand: 10 });
+    expect(movements(s, 'MUG').map((m) => [m.reason, m.onHandDelta])).toEqual([['adjust', 4], ['import', 6]]);
+    expect(movements(s, 'TEE')).toHaveLength(1);
+  });
+
+  it('--add adds a delivery; a zero changes nothing; negative quantities are units owed', () => {
+    const s = tempStore();
+    s.run(['stock', 'set', 'MUG', '4']);
+    const r = s.run(['import', '-', '--add', '--json'], { input: 'sku,qty\nMUG,6\nCAP,0\nOWED,-3\n' });
+    expect(r.json).toMatchObject({ add: true, created: 2, updated: 1, unchanged: 0 });
+    expect(item(s, 'MUG')?.onHand).toBe(10);
+    expect(item(s, 'OWED')?.onHand).toBe(-3);
+    expect(movements(s, 'CAP')).toEqual([]);
+    expect(s.run(['import', '-', '--add', '--json'], { input: 'sku,qty\nMUG,6\n' }).json.updated).toBe(1);
+    expect(item(s, 'MUG')?.onHand).toBe(16);
+  });
+
+  it('--dry-run lists created and updated (old → new), unchanged and skipped, and writes nothing', () => {
+    const s = tempStore();
+    s.run(['stock', 'set', 'MUG-1', '2', '--name', 'Old mug']);
+    const before = readFileSync(s.db);
+    const r = s.run(['import', fixture('names.csv'), '--dry-run', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ dryRun: true, created: 4, updated: 1, unchanged: 0 });
+    expect(r.json.changes).toContainEqual(expect.objectContaining({ sku: 'MUG-1', created: false, before: 2, after: 12, nameBefore: 'Old mug', name: 'Mug, blue', lowStockBefore: null, lowStock: 3 }));
+    expect(r.json.changes).toContainEqual(expect.objectContaining({ sku: 'KIT-5', created: true, before: null, after: -2 }));
+    const human = s.run(['import', fixture('names.csv'), '--dry-run']);
+    expect(human.stdout).toMatch(/dry run, nothing written/);
+    expect(human.stdout).toMatch(/MUG-1\s+Mug, blue\s+onHand 2 → 12, name "Old mug" → "Mug, blue", lowStock none → 3/);
+    expect(readFileSync(s.db).equals(before)).toBe(true);
+    expect(items(s)).toHaveLength(1);
+  });
+
+  it('JSON arrays and NDJSON (files and stdin) read the same fields', () => {
+    const s = tempStore();
+    const file = join(s.dir, 'stock.json');
+    writeFileSync(file, JSON.stringify([{ sku: 'A', name: 'Apple', quantity: 3, lowStock: 1 }, { SKU: 'B', qty: '-2' }], null, 2));
+    expect(s.run(['import', file, '--json']).json).toMatchObject({ format: 'json', created: 2 });
+    const nd = s.run(['import', '-', '--json'], { input: '{"sku":"A","onHand":5}\n\n{"sku":"C","stock":1,"lowStock":null}\n' });
+    expect(nd.stderr).toContain('as ndjson (inv)');
+    expect(nd.json).toMatchObject({ format: 'ndjson', created: 1, updated: 1 });
+    expect(items(s).map((i) => [i.sku, i.name, i.onHand, i.lowStock])).toEqual([['A', 'Apple', 5, 1], ['B', '', -2, null], ['C', '', 1, null]]);
+    expect(s.run(['import', '-', '--json'], { input: '[{"sku":"D","quantity":1}]' }).json.format).toBe('json');
+  });
+
+  it('a SKU twice is refused, naming both lines; --duplicates sum or last resolves it', () => {
+    const s = tempStore();
+    const input = 'sku,quantity\nA,1\nB,5\nA,2\n';
+    const r = s.run(['import', '-', '--json'], { input });
+    expect(r.code).toBe(2);
+    expect(r.json.error.details).toEqual([
+      { line: 2, column: 'sku', value: 'A', message: 'SKU "A" appears 2 times: lines 2 and 4' },
+      { line: 4, column: 'sku', value: 'A', message: 'SKU "A" appears 2 times: lines 2 and 4' },
+    ]);
+    expect(r.stderr).toMatch(/line 2 \[sku\]: SKU "A" appears 2 times/);
+    expect(r.stderr).toMatch(/--duplicates sum/);
+    expect(items(s)).toEqual([]);
+    expect(s.run(['import', '-', '--duplicates', 'sum'], { input }).code).toBe(0);
+    expect(item(s, 'A')?.onHand).toBe(3);
+    expect(s.run(['import', '-', '--duplicates', 'last'], { input }).code).toBe(0);
+    expect(item(s, 'A')?.onHand).toBe(2);
+  });
+});
+
+describe('units reserved for unpaid orders', () => {
+  function held() {
+    const s = tempStore();
+    s.run(['stock', 'set', 'MUG', '5', '--now', NOW]);
+    s.run(['set-mode', 'on-order']);
+    expect(s.run(['order', 'place', '--item', 'MUG:3', '--provider', 'boleto', '--id', 'A', '--now', NOW]).code).toBe(0);
+    return s;
+  }
+
+  it('a row that would leave onHand below them is refused with line, column and value, and nothing changes', () => {
+    const s = held();
+    const before = readFileSync(s.db);
+    const r = s.run(['import', '-', '--json', '--now', NOW], { input: 'sku,quantity\nOTHER,4\nMUG,1\n' });
+    expect(r.code).toBe(2);
+    expect(r.json.error).toMatchObject({ code: 'INVALID_INPUT', details: [{ line: 3, column: 'quantity', value: '1', message: expect.stringMatching(/MUG: onHand 5 → 1 would fall below the 3 units reserved/) }] });
+    expect(r.stderr).toMatch(/line 3 \[quantity\]: MUG: onHand 5 → 1/);
+    expect(readFileSync(s.db).equals(before)).toBe(true);
+    for (const q of ['-1', '2']) expect(s.run(['import', '-', '--now', NOW], { input: `sku,quantity\nMUG,${q}\n` }).code).toBe(2);
+    expect(s.run(['import', '-', '--add', '--now', NOW], { input: 'sku,quantity\nMUG,-3\n' }).code).toBe(2);
+    expect(s.run(['import', '-', '--now', NOW], { input: 'sku,quantity\nMUG,3\n' }).code).toBe(0);
+    expect(item(s, 'MUG')).toMatchObject({ onHand: 3, reserved: 3 });
+  });
+
+  it('holds past their window no longer count', () => {
+    const s = held();
+    expect(s.run(['import', '-', '--now', '2026-12-30T00:00:00Z'], { input: 'sku,quantity\nMUG,0\n' }).code).toBe(0);
+  });
+});
+
+describe('platform exports', () => {
+  it('Shopify inventory, current layout: locations summed, not stocked and SKU-less rows skipped and listed', () => {
+    const s = tempStore();
+    const r = s.run(['import', fixture('shopify-inventory-current.csv'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('as shopify (inventory export, current layout)');
+    expect(r.stderr).toMatch(/line 5: skipped, not stocked at this location\nline 7: skipped, no SKU/);
+    expect(r.json).toMatchObject({ format: 'shopify', rows: 7, created: 4, skipped: { 'not-stocked': 1, 'no-sku': 1 },
+      skippedLines: [{ line: 5, reason: 'not-stocked' }, { line: 7, reason: 'no-sku' }] });
+    expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([
+      ['CAN-LAV', 'Candle / Lavender', 3], ['LAMP-L-W', 'Lamp / Large / White', 12], ['MUG-BLUE', 'Enamel mug / Blue', 17], ['NB-A5', 'Notebook, A5 "dotted"', -2],
+    ]);
+    expect(s.run(['import', fixture('shopify-inventory-current.csv'), '-q']).stderr).toBe('');
+  });
+
+  it('--location keeps one location; an unknown one is refused with the file\'s locations', () => {
+    const s = tempStore();
+    const r = s.run(['import', fixture('shopify-inventory-current.csv'), '--location', 'Shop', '--json']);
+    expect(r.json).toMatchObject({ created: 2, location: 'Shop', skipped: { 'other-location': 3, 'not-stocked': 1, 'no-sku': 1 } });
+    expect(items(s).map((i) => [i.sku, i.onHand])).toEqual([['LAMP-L-W', 12], ['MUG-BLUE', 7]]);
+    const bad = s.run(['import', fixture('shopify-inventory-current.csv'), '--location', 'shop']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no row of .* is at location "shop"; its locations are "Warehouse", "Shop"/);
+    expect(s.run(['import', fixture('names.csv'), '--location', 'Shop']).stderr).toMatch(/--location: csv \(inv\) has no locations/);
+  });
+
+  it('--strict refuses the rows that would be skipped', () => {
+    const s = tempStore();
+    const r = s.run(['import', fixture('shopify-inventory-current.csv'), '--strict', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.json.error.details.map((d: { line: number }) => d.line)).toEqual([5, 7]);
+    expect(r.stderr).toMatch(/line 7: no SKU \(refused by --strict/);
+    expect(items(s)).toEqual([]);
+  });
+
+  it('Shopify product CSV, current layout: titles inherited, image rows and untracked variants skipped', () => {
+    const s = tempStore();
+    const r = s.run(['import', fixture('shopify-products-current.csv'), '--json']);
+    expect(r.json).toMatchObject({ created: 3, skipped: { 'not-a-variant': 1, 'not-tracked': 1 }, skippedLines: [{ line: 4, reason: 'not-a-variant' }, { line: 5, reason: 'not-tracked' }] });
+    expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([['SH-001-M', 'Linen shirt / M', 8], ['SH-001-S', 'Linen shirt / S', 12], ['ST-1', 'Sticker', -4]]);
+  });
+
+  it('WooCommerce product CSV: empty Stock is not tracked, backorders are negative, non-ASCII names kept', () => {
+    const s = tempStore();
+    const r = s.run(['import', fixture('woocommerce-products.csv'), '--json']);
+    expect(r.stderr).toContain('as woocommerce (product CSV)');
+    expect(r.json).toMatchObject({ format: 'woocommerce', rows: 6, created: 3, skipped: { 'not-tracked': 2, 'no-sku': 1 },
+      skippedLines: [{ line: 3, reason: 'not-tracked' }, { line: 6, reason: 'not-tracked' }, { line: 8, reason: 'no-sku' }] });
+    expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([['WOO-MUG', 'Café mug®', 25], ['WOO-TEE-M', 'T-shirt ’Classic’ - M', -1], ['WOO-TEE-S', 'T-shirt ’Classic’ - S', 4]]);
+  });
+
+  it('Magento source items: sources summed, decimals that are whole accepted, --location picks a source', () => {
+    const s = tempStore();
+    expect(s.run(['import', fixture('magento-sources.csv'), '--json']).json).toMatchObject({ format: 'magento', created: 3 });
+    expect(items(s).map((i) => [i.sku, i.onHand])).toEqual([['MG-1', 12], ['MG-2', 4], ['MG-3', 0]]);
+    expect(s.run(['import', fixture('magento-sources.csv'), '--location', 'default', '--json']).json).toMatchObject({ updated: 1, unchanged: 1 });
+    expect(item(s, 'MG-1')?.onHand).toBe(10);
+  });
+
+  it('the same SKU on two products is refused unless --duplicates', () => {
+    const s = tempStore();
+    const input = 'Handle,Title,SKU,Location,On hand\nring-a,Ring A,R-1,Shop,1\nring-b,Ring B,R-1,Shop,2\nring-a,Ring A,R-2,Shop,1\nring-a,Ring A,R-2,Depot,4\n';
+    const r = s.run(['import', '-', '--json'], { input });
+    expect(r.code).toBe(2);
+    expect(r.json.error.details).toEqual([2, 3].map((line) => ({ line, column: 'SKU', value: 'R-1', message: 'SKU "R-1" is on 2 products ("ring-a", "ring-b"): lines 2 and 3' })));
+    expect(s.run(['import', '-', '--duplicates', 'sum'], { input }).code).toBe(0);
+    expect(items(s).map((i) => [i.sku, i.onHand])).toEqual([['R-1', 3], ['R-2', 5]]);
+    expect(s.run(['import', '-', '--duplicates', 'last'], { input }).code).toBe(0);
+    expect(item(s, 'R-1')?.onHand).toBe(2);
+  });
+});
+
+describe('inv export', () => {
+  function shop() {
+    const s = tempStore();
+    expect(s.run(['import', fixture('names.csv')]).code).toBe(0);
+    return s;
+  }
+
+  it('csv, json and ndjson read back unchanged: into a new store the same stock, into the same store no change', () => {
+    const a = shop();
+    for (const format of ['csv', 'json', 'ndjson']) {
+      const file = join(a.dir, `out.${format}`);
+      const e = a.run(['export', '--format', format, '-o', file, '--force', '--json']);
+      expect(e.json).toEqual({ file, format, skus: 5 });
+      expect(readFileSync(file, 'utf8')).toBe(a.run(['export', '--format', format]).stdout);
+      const b = tempStore();
+      expect(b.run(['import', file]).code).toBe(0);
+      expect(items(b)).toEqual(items(a));
+      expect(a.run(['import', file, '--json']).json).toMatchObject({ created: 0, updated: 0, unchanged: 5 });
+    }
+  });
+
+  it('writes inv\'s CSV with quotes only where needed', () => {
+    expect(shop().run(['export']).stdout).toBe('sku,name,quantity,lowStock\nCAP-3,"Cap\r\ntwo lines",0,\nKIT-5,寿司セット 🍣,-2,\nMUG-1,"Mug, blue",12,3\nSOAP-4,Savon de Marseille® – l’original,7,1\nTEE-2,"The ""classic"" tee",5,\n');
+  });
+
+  it('-o refuses to overwrite a file without --force; --json alone exports JSON on stdout', () => {
+    const s = shop();
+    const file = join(s.dir, 'keep.csv');
+    writeFileSync(file, 'precious\n');
+    const r = s.run(['export', '-o', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/keep\.csv exists already; nothing was written/);
+    expect(readFileSync(file, 'utf8')).toBe('precious\n');
+    expect(s.run(['export', '-o', file, '--force']).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toMatch(/^sku,name,quantity,lowStock\n/);
+    expect(JSON.parse(s.run(['export', '--json']).stdout)).toHaveLength(5);
+    expect(s.run(['export', '--json', '--format', 'csv']).code).toBe(2);
+    expect(tempStore().run(['export', '--format', 'json']).stdout).toBe('[]\n');
+    expect(s.run(['export', '--format', 'xml']).code).toBe(2);
+  });
+});
+
+describe('large inputs', () => {
+  it('a file of 100,000 rows is staged in parallel, applied whole, with no progress bar when stderr is not a terminal', () => {
+    const s = tempStore();
+    const file = join(s.dir, 'big.csv');
+    const n = 100_000;
+    const lines = ['sku,name,quantity'];
+    for (let i = 0; i < n; i++) lines.push(`SKU-${String(i).padStart(6, '0')},"Item ${i}, boxed",${i % 50}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = s.run(['import', file, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ rows: n, created: n });
+    expect(r.stderr).toBe(`reading ${file} as csv (inv)\n`);
+    expect(s.run(['verify']).code).toBe(0);
+    // The same file again, through stdin, with one repeated SKU at its very end.
+    const dup = s.run(['import', '-', '--json'], { input: `${lines.join('\n')}\nSKU-000007,again,1\n` });
+    expect(dup.code).toBe(2);
+    expect(dup.json.error.details.map((d: { line: number }) => d.line)).toEqual([9, n + 2]);
+  });
+});
