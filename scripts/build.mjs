@@ -11,7 +11,7 @@
 // The prompts package and the CSV parser stay outside every bundle and are
 // loaded from node_modules by the commands that use them.
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync } from 'node:fs';
 
 const common = {
   bundle: true,
@@ -32,9 +32,20 @@ const commandsApart = {
   },
 };
 
-rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// Built beside dist/ and swapped in at the end, so that inv processes running
+// meanwhile (tests, another terminal) never see a half-written dist/.
+const out = `dist.building-${process.pid}`;
+rmSync(new URL(`../${out}`, import.meta.url), { recursive: true, force: true });
 const commands = readdirSync(new URL('../src/commands', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
 await Promise.all([
-  build({ ...common, entryPoints: ['src/main.ts'], outfile: 'dist/inv.cjs', plugins: [commandsApart], supported: { 'dynamic-import': false } }),
-  build({ ...common, entryPoints: commands.map((c) => `src/commands/${c}.ts`), outdir: 'dist/commands', outExtension: { '.js': '.cjs' } }),
+  build({ ...common, entryPoints: ['src/main.ts'], outfile: `${out}/inv.cjs`, plugins: [commandsApart], supported: { 'dynamic-import': false } }),
+  build({ ...common, entryPoints: commands.map((c) => `src/commands/${c}.ts`), outdir: `${out}/commands`, outExtension: { '.js': '.cjs' } }),
 ]);
+const old = `dist.old-${process.pid}`;
+try {
+  renameSync(new URL('../dist', import.meta.url), new URL(`../${old}`, import.meta.url));
+} catch {
+  // no dist yet
+}
+renameSync(new URL(`../${out}`, import.meta.url), new URL('../dist', import.meta.url));
+rmSync(new URL(`../${old}`, import.meta.url), { recursive: true, force: true });

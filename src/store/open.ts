@@ -167,6 +167,7 @@ export function openDatabase(opts: OpenOptions): DB {
     // Only now that the file is known to be ours (or new) may anything change it.
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
+    db.pragma('wal_autocheckpoint = 8000');
     db.pragma('foreign_keys = ON');
     if (version < SCHEMA_VERSION) migrate(db);
     return db;

@@ -34,8 +34,9 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX movements_by_sku ON movements (sku, at, id);
 
-  -- Insertion order is the rowid. Few indexes on purpose: every index is one more
-  -- page written (and synced) per order (perf-baselines.md §4).
+  -- Few indexes on purpose, and WITHOUT ROWID tables keyed by what they are looked
+  -- up by: every extra b-tree is one more page written and synced per order
+  -- (perf-baselines.md §4).
   CREATE TABLE orders (
     id             TEXT PRIMARY KEY,
     status         TEXT NOT NULL,
@@ -47,7 +48,7 @@ export const MIGRATIONS: readonly string[] = [
     holding        INTEGER NOT NULL,
     oversold_units INTEGER NOT NULL DEFAULT 0,
     late_payment   INTEGER NOT NULL DEFAULT 0
-  ) STRICT;
+  ) STRICT, WITHOUT ROWID;
   CREATE INDEX orders_due ON orders (expires_at) WHERE status = 'pending';
 
   -- hold_until is the order's expiry while its units are reserved, NULL otherwise.

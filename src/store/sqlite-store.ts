@@ -72,6 +72,27 @@ export class SqliteStore implements Store {
 
   // ── policy ────────────────────────────────────────────────────────────────
 
+  /**
+   * Every change to the policy or the provider catalogue bumps `config_version`,
+   * so a long-lived process (inv apply) reads one row per order instead of the
+   * whole configuration, and still sees another process's change at once.
+   */
+  private config?: { version: string; policy: Policy; catalogue: Provider[] };
+
+  private bumpConfig(): void {
+    this.q(`INSERT INTO settings (key, value) VALUES ('config_version', '1')
+      ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`).run();
+  }
+
+  private currentConfig(): { policy: Policy; catalogue: Provider[] } {
+    const version = (this.q(`SELECT value FROM settings WHERE key = 'config_version'`).get() as { value: string } | undefined)?.value ?? '0';
+    if (this.config?.version !== version) {
+      // All windows, ended or not: resolveMode looks at the time itself.
+      this.config = { version, policy: this.policy(Number.NEGATIVE_INFINITY), catalogue: mergeCatalogue(this.custom()) };
+    }
+    return this.config;
+  }
+
   private policy(nowMs: number): Policy {
     const base = (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: Mode }).value;
     const overrides: Record<string, Mode> = {};
@@ -92,6 +113,7 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const old = (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: Mode }).value;
       this.q(`UPDATE settings SET value = ? WHERE key = 'base_mode'`).run(mode);
+      this.bumpConfig();
       return old;
     });
   }
@@ -101,6 +123,7 @@ export class SqliteStore implements Store {
       const old = (this.q(`SELECT mode FROM overrides WHERE provider = ?`).get(provider) as { mode: Mode } | undefined)?.mode ?? null;
       if (mode) this.q(`INSERT INTO overrides (provider, mode) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET mode = excluded.mode`).run(provider, mode);
       else this.q(`DELETE FROM overrides WHERE provider = ?`).run(provider);
+      this.bumpConfig();
       return old;
     });
   }
@@ -109,6 +132,7 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const r = this.q(`INSERT INTO schedule (mode, from_at, until_at, reason) VALUES (?, ?, ?, ?)`)
         .run(w.mode, Date.parse(w.from), Date.parse(w.until), w.reason);
+      this.bumpConfig();
       return { ...w, id: Number(r.lastInsertRowid) };
     });
   }
@@ -119,6 +143,7 @@ export class SqliteStore implements Store {
         { id: number; mode: Mode; from_at: number; until_at: number; reason: string | null } | undefined;
       if (!r) throw new RefusedError('UNKNOWN_SCHEDULE', `no scheduled window with id ${id}`, [], 'list them with: inv schedule');
       this.q(`DELETE FROM schedule WHERE id = ?`).run(id);
+      this.bumpConfig();
       return { id: r.id, mode: r.mode, from: iso(r.from_at), until: iso(r.until_at), reason: r.reason };
     });
   }
@@ -136,6 +161,7 @@ export class SqliteStore implements Store {
   async saveProvider(p: Provider): Promise<void> {
     this.write(() => {
       this.q(`INSERT INTO providers (name, doc) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET doc = excluded.doc`).run(p.name, JSON.stringify(p));
+      this.bumpConfig();
     });
   }
 
@@ -188,7 +214,7 @@ export class SqliteStore implements Store {
       const rows = this.q(`
         SELECT o.id, o.provider, o.mode, o.placed_at, o.expires_at, l.qty, l.hold_until
         FROM order_lines l JOIN orders o ON o.id = l.order_id
-        WHERE l.sku = ? AND o.status = 'pending' ORDER BY o.placed_at, o.rowid`).all(sku) as
+        WHERE l.sku = ? AND o.status = 'pending' ORDER BY o.placed_at, o.id`).all(sku) as
         { id: string; provider: string; mode: Mode; placed_at: number; expires_at: number; qty: number; hold_until: number | null }[];
       const toHolder = (r: (typeof rows)[number]): Holder => ({
         orderId: r.id, qty: r.qty, provider: r.provider, mode: r.mode, placedAt: iso(r.placed_at), expiresAt: iso(r.expires_at),
@@ -286,8 +312,7 @@ export class SqliteStore implements Store {
     return this.q(`SELECT * FROM order_lines WHERE order_id = ? ORDER BY line`).all(id) as LineRow[];
   }
 
-  private doc(o: OrderRow, nowMs: number, duplicate = false): OrderDoc {
-    const lines = this.lines(o.id);
+  private doc(o: OrderRow, nowMs: number, duplicate = false, lines: LineRow[] = this.lines(o.id)): OrderDoc {
     const due = isDue(o.status, o.expires_at, nowMs);
     return {
       id: o.id,
@@ -314,14 +339,16 @@ export class SqliteStore implements Store {
   async placeOrder(p: PlaceInput): Promise<OrderDoc> {
     return this.write(() => {
       if (this.orderRow(p.id)) throw new RefusedError('ORDER_EXISTS', `order "${p.id}" exists already`, [{ id: p.id }], `see it with: inv order show ${p.id}`);
-      const provider = findProvider(mergeCatalogue(this.custom()), p.provider);
-      const { mode } = resolveMode(this.policy(p.nowMs), p.nowMs, provider.name);
+      const config = this.currentConfig();
+      const provider = findProvider(config.catalogue, p.provider);
+      const { mode } = resolveMode(config.policy, p.nowMs, provider.name);
       const expiresAt = p.nowMs + Math.round(provider.windowHours * HOURS);
       this.q(`INSERT INTO orders (id, status, mode, provider, placed_at, expires_at, updated_at, holding) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?)`)
         .run(p.id, mode, provider.name, p.nowMs, expiresAt, p.nowMs, mode === 'on-order' ? 1 : 0);
       // Check and take in one conditional UPDATE, under the write lock.
       const take = this.q(`UPDATE skus AS s SET reserved = reserved + @reserve
         WHERE s.sku = @sku AND s.on_hand - s.reserved + ${DUE_HELD} >= @need`);
+      const lines: LineRow[] = [];
       for (const [n, line] of p.lines.entries()) {
         const effect = placeEffect(mode, line.qty);
         const changed = take.run({ sku: line.sku, reserve: effect.reservedDelta, need: effect.requireAvailable, now: p.nowMs }).changes;
@@ -331,43 +358,52 @@ export class SqliteStore implements Store {
           throw new RefusedError('OUT_OF_STOCK', `out of stock: ${line.sku} has ${avail} available, the order needs ${line.qty}`,
             [{ sku: line.sku, available: avail, requested: line.qty }], `see what holds it: inv stock show ${line.sku}`);
         }
+        const row: LineRow = { order_id: p.id, line: n + 1, sku: line.sku, qty: line.qty, hold_until: effect.holds ? expiresAt : null };
         this.q(`INSERT INTO order_lines (order_id, line, sku, qty, hold_until) VALUES (?, ?, ?, ?, ?)`)
-          .run(p.id, n + 1, line.sku, line.qty, effect.holds ? expiresAt : null);
+          .run(row.order_id, row.line, row.sku, row.qty, row.hold_until);
+        lines.push(row);
         if (effect.reservedDelta !== 0 || effect.onHandDelta !== 0) {
           this.q(`INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES (?, ?, ?, ?, 'order-placed', ?, ?)`)
             .run(p.nowMs, line.sku, effect.onHandDelta, effect.reservedDelta, p.id, `${provider.name}, ${mode}`);
         }
       }
-      return this.doc(this.orderRow(p.id)!, p.nowMs);
+      const order: OrderRow = {
+        id: p.id, status: 'pending', mode, provider: provider.name, placed_at: p.nowMs, expires_at: expiresAt,
+        updated_at: p.nowMs, holding: mode === 'on-order' ? 1 : 0, oversold_units: 0, late_payment: 0,
+      };
+      return this.doc(order, p.nowMs, false, lines);
     });
   }
 
   /** Applies one lifecycle transition to a loaded order. Returns false when it was a no-op. */
-  private transition(o: OrderRow, t: Transition, at: number, nowMs: number): 'applied' | 'noop' {
+  private transition(o: OrderRow, lines: LineRow[], t: Transition, at: number, nowMs: number): 'applied' | 'noop' {
     const d = decide({ status: o.status, holding: o.holding === 1 }, t);
     if (d.kind === 'noop') return 'noop';
     if (d.kind === 'refused') {
       throw new RefusedError('INVALID_TRANSITION', `order "${o.id}" is ${o.status}: ${d.message}`, [{ id: o.id, status: o.status, transition: t }]);
     }
     let oversold = 0;
-    for (const l of this.lines(o.id)) {
+    for (const l of lines) {
       const avail = this.item(this.skuRow(l.sku, nowMs)!).available;
       const mv = lineMove(d, l.qty, avail);
       oversold += mv.oversold;
       const note = mv.oversold > 0 ? `oversold by ${mv.oversold}` : null;
       this.move(l.sku, mv.onHandDelta, mv.reservedDelta, d.reason, at, o.id, note);
     }
-    this.q(`UPDATE order_lines SET hold_until = NULL WHERE order_id = ?`).run(o.id);
+    if (o.holding === 1) {
+      this.q(`UPDATE order_lines SET hold_until = NULL WHERE order_id = ?`).run(o.id);
+      for (const l of lines) l.hold_until = null;
+    }
     this.q(`UPDATE orders SET status = ?, holding = 0, updated_at = ?, oversold_units = oversold_units + ?, late_payment = late_payment OR ? WHERE id = ?`)
       .run(d.status, at, oversold, d.latePayment ? 1 : 0, o.id);
-    Object.assign(o, { status: d.status, holding: 0 });
+    Object.assign(o, { status: d.status, holding: 0, updated_at: at, oversold_units: o.oversold_units + oversold, late_payment: o.late_payment || (d.latePayment ? 1 : 0) });
     return 'applied';
   }
 
   /** Records the expiry of an order past its window, at the moment it expired. */
-  private settleExpiry(o: OrderRow, nowMs: number): boolean {
+  private settleExpiry(o: OrderRow, lines: LineRow[], nowMs: number): boolean {
     if (!isDue(o.status, o.expires_at, nowMs)) return false;
-    this.transition(o, 'expire', o.expires_at, nowMs);
+    this.transition(o, lines, 'expire', o.expires_at, nowMs);
     return true;
   }
 
@@ -382,20 +418,21 @@ export class SqliteStore implements Store {
             [{ event: n.eventId, orderId: ev.order_id, transition: ev.transition }]);
         }
       }
-      this.settleExpiry(o, n.nowMs);
+      const lines = this.lines(o.id);
+      this.settleExpiry(o, lines, n.nowMs);
       const repeat = isRepeat(o.status, n.transition);
-      this.transition(o, n.transition, n.nowMs, n.nowMs);
+      this.transition(o, lines, n.transition, n.nowMs, n.nowMs);
       if (n.eventId !== undefined) {
         this.q(`INSERT INTO events (event_id, order_id, transition, at) VALUES (?, ?, ?, ?)`).run(n.eventId, n.id, n.transition, n.nowMs);
       }
-      return this.doc(this.orderRow(n.id)!, n.nowMs, repeat);
+      return this.doc(o, n.nowMs, repeat, lines);
     });
   }
 
   async expireDue(nowMs: number): Promise<string[]> {
     return this.write(() => {
-      const due = this.q(`SELECT * FROM orders WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, rowid`).all(nowMs) as OrderRow[];
-      for (const o of due) this.settleExpiry(o, nowMs);
+      const due = this.q(`SELECT * FROM orders WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, placed_at, id`).all(nowMs) as OrderRow[];
+      for (const o of due) this.settleExpiry(o, this.lines(o.id), nowMs);
       return due.map((o) => o.id);
     });
   }
@@ -406,7 +443,7 @@ export class SqliteStore implements Store {
 
   async listOrders(q: { status?: OrderStatus; nowMs: number }): Promise<OrderDoc[]> {
     return this.read(() => {
-      const rows = this.q(`SELECT * FROM orders ORDER BY rowid`).all() as OrderRow[];
+      const rows = this.q(`SELECT * FROM orders ORDER BY placed_at, id`).all() as OrderRow[];
       return rows.map((o) => this.doc(o, q.nowMs)).filter((d) => !q.status || d.status === q.status);
     });
   }
