@@ -306,7 +306,8 @@ export class SqliteImport implements ImportBatch {
 
   async stage(rows: ImportRow[]): Promise<void> {
     if (rows.length === 0) return;
-    const params: unknown[] = [];
+    const params = new Array<unknown>(rows.length * COLS);
+    let k = 0;
     for (const r of rows) {
       let low: number | null = null;
       if (r.lowStock !== undefined) {
@@ -314,7 +315,13 @@ export class SqliteImport implements ImportBatch {
         this.lowGiven = true;
       }
       if (r.location !== '') this.located = true;
-      params.push(r.sku, r.location, r.qty, r.name, low, r.product, r.line);
+      params[k++] = r.sku;
+      params[k++] = r.location;
+      params[k++] = r.qty;
+      params[k++] = r.name;
+      params[k++] = low;
+      params[k++] = r.product;
+      params[k++] = r.line;
     }
     await this.guard(() => this.stager.write(params));
   }
