@@ -14,6 +14,13 @@ process.on('SIGINT', () => {
   process.stderr.write('inv: interrupted; the store is as it was before this command\n');
   process.exit(130);
 });
+// The reader went away (`inv export | head`): stop quietly, as other tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
 
 require('../dist/inv.cjs')
   .main({ argv, env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })

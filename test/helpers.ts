@@ -36,7 +36,7 @@ function parse(stdout: string): any {
 
 /** Runs the built `inv` as a child process. */
 export function inv(args: string[], o: { home: string; input?: string; env?: Record<string, string | undefined> }): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: env(o.home, o.env), input: o.input ?? '', encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: env(o.home, o.env), input: o.input ?? '', encoding: 'utf8', maxBuffer: 1 << 30 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json: parse(r.stdout) };
 }
 

@@ -2,6 +2,7 @@ import { EXIT, invalidInput } from '../core/errors.js';
 import { checkName, checkSku, iso, parseInteger } from '../core/values.js';
 import { READ, withStore, type Context } from '../cli/context.js';
 import { renderAdjusted, renderHistory, renderStock, renderStockDetail, renderVerify } from '../render/stock.js';
+import type { Store } from '../core/ports.js';
 import { output, type Output } from './output.js';
 import { writePieces } from './stream.js';
 
@@ -9,27 +10,33 @@ export async function listStock(o: { skus: string[]; low: boolean }, ctx: Contex
   const skus = o.skus.map(checkSku);
   if (skus.length === 0 && ctx.json) {
     // The whole store: streamed item by item, so a million SKUs take no more memory than ten.
-    await withStore(ctx, async (store) => {
-      // Read the first item before writing anything: a store that fails at once
-      // (damaged, locked) then prints only its error document.
-      const it = toAsync(store.iterateStock(ctx.nowMs));
-      const first = await it.next();
-      async function* pieces(): AsyncGenerator<string> {
-        yield '{\n  "items": [';
-        let n = 0;
-        for (let r = first; !r.done; r = await it.next()) {
-          if (o.low && !r.value.low) continue;
-          yield `${n++ === 0 ? '' : ','}\n    ${JSON.stringify(r.value)}`;
-        }
-        yield n === 0 ? ']\n}\n' : '\n  ]\n}\n';
-      }
-      await writePieces(ctx.io.stdout, pieces());
-    }, READ);
+    await withStore(ctx, (store) => streamStockJson(store, ctx, o.low), READ);
     return { json: null, human: () => '', streamed: true };
   }
   let items = await withStore(ctx, (store) => store.listStock({ skus, nowMs: ctx.nowMs }), READ);
   if (o.low) items = items.filter((i) => i.low);
   return output({ items }, renderStock);
+}
+
+async function streamStockJson(store: Store, ctx: Context, low: boolean): Promise<void> {
+  const it = toAsync(store.iterateStock(ctx.nowMs));
+  try {
+    // The first item is read before anything is written: a store that fails at
+    // once (damaged, locked) then prints only its error document.
+    const first = await it.next();
+    async function* pieces(): AsyncGenerator<string> {
+      yield '{\n  "items": [';
+      let n = 0;
+      for (let r = first; !r.done; r = await it.next()) {
+        if (low && !r.value.low) continue;
+        yield `${n++ === 0 ? '' : ','}\n    ${JSON.stringify(r.value)}`;
+      }
+      yield n === 0 ? ']\n}\n' : '\n  ]\n}\n';
+    }
+    await writePieces(ctx.io.stdout, pieces());
+  } finally {
+    await it.return?.(); // a reader that went away (| head) would otherwise leave the query open
+  }
 }
 
 export async function showStock(o: { sku: string }, ctx: Context): Promise<Output> {
@@ -71,5 +78,5 @@ export async function verify(ctx: Context): Promise<Output> {
 function toAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncIterator<T> {
   if (Symbol.asyncIterator in items) return (items as AsyncIterable<T>)[Symbol.asyncIterator]();
   const sync = (items as Iterable<T>)[Symbol.iterator]();
-  return { next: async () => sync.next() };
+  return { next: async () => sync.next(), return: async () => sync.return?.() ?? { done: true, value: undefined } };
 }

@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, openSync, readFileSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, invAsync, tempDir, tempStore } from '../helpers.js';
+import { BIN, inv, invAsync, tempDir, tempStore } from '../helpers.js';
 
 const SQLITE = require.resolve('better-sqlite3');
 
@@ -194,7 +194,65 @@ describe('crash safety: killed at any moment, the store is as before or as after
   });
 });
 
+describe('crash safety of a large import', () => {
+  it('SIGKILL at 20 random moments: each time the store is as before or as after the import, and verifies', async () => {
+    const s = tempStore();
+    s.run(['stock', 'set', 'S0000007', '999', '--name', 'before the import']);
+    const pristine = join(s.dir, 'before.bak');
+    expect(s.run(['backup', pristine]).code).toBe(0);
+    const before = s.run(['stock', '--json']).stdout;
+    const csv = join(s.dir, 'feed.csv');
+    const rows = 30_000;
+    let text = 'sku,name,quantity\n';
+    for (let i = 0; i < rows; i++) text += `S${String(i).padStart(7, '0')},"Item ${i}, boxed",${i % 37}\n`;
+    writeFileSync(csv, text);
+    const outcomes = { before: 0, after: 0 };
+    for (let k = 0; k < 20; k++) {
+      // Each kill starts from a fresh copy of the store as it was before the import.
+      const db = join(s.dir, `kill${k}.db`);
+      copyFileSync(pristine, db);
+      const killAfter = 20 + Math.floor(Math.random() * 700);
+      await new Promise<void>((done) => {
+        const p = spawn(process.execPath, [BIN, '--db', db, '-q', 'import', csv], { env: { PATH: process.env.PATH, HOME: s.dir }, stdio: 'ignore' });
+        const t = setTimeout(() => p.kill('SIGKILL'), killAfter);
+        p.on('close', () => { clearTimeout(t); done(); });
+      });
+      const run = (args: string[]) => inv(['--db', db, ...args], { home: s.dir });
+      expect(run(['verify']).code, `after a kill at ${killAfter} ms`).toBe(0);
+      const now = run(['stock', '--json']);
+      const items = now.json.items as { sku: string; onHand: number }[];
+      if (items.length === 1) {
+        expect(now.stdout).toBe(before);
+        outcomes.before++;
+      } else {
+        expect(items.length).toBe(rows);
+        expect(items.find((i) => i.sku === 'S0000007')?.onHand).toBe(7);
+        expect(items.find((i) => i.sku === `S${String(rows - 1).padStart(7, '0')}`)?.onHand).toBe((rows - 1) % 37);
+        outcomes.after++;
+      }
+    }
+    expect(outcomes.before + outcomes.after).toBe(20);
+  }, 120_000);
+});
+
 describe('a full disk', () => {
+  it('an import that hits the file-size limit exits 4 and changes nothing', () => {
+    const s = tempStore();
+    s.run(['stock', 'set', 'A', '1']);
+    const before = readFileSync(s.db);
+    const csv = join(s.dir, 'big.csv');
+    let text = 'sku,name,quantity\n';
+    for (let i = 0; i < 20_000; i++) text += `SKU-${i}-${'x'.repeat(30)},${'n'.repeat(60)},${i}\n`;
+    writeFileSync(csv, text);
+    const r = spawnSync('bash', ['-c', `ulimit -f 600; trap '' XFSZ; "${process.execPath}" "${BIN}" --db "${s.db}" import "${csv}" --json`], { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(4);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(JSON.parse(r.stdout).error.code).toMatch(/STORE_UNAVAILABLE/);
+    expect(s.run(['verify']).code).toBe(0);
+    expect(s.run(['stock', '--json']).json.items).toMatchObject([{ sku: 'A', onHand: 1 }]);
+    expect(before.length).toBeGreaterThan(0);
+  });
+
   it('a write that hits the file-size limit exits 4 and leaves the store as it was', () => {
     const s = tempStore();
     s.run(['stock', 'set', 'A', '1']);
