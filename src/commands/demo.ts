@@ -17,6 +17,7 @@ import { loadSample } from './init.js';
 import { output, type Output } from './output.js';
 import { SAMPLE_SHOP } from './sample.js';
 import { buildModel, simulate, type SimResult } from '../sim/index.js';
+import { recommendWith, type RecommendParams } from './recommend.js';
 
 const MIN = 60_000;
 
@@ -83,6 +84,10 @@ export async function demo(ctx: Context): Promise<Output> {
       })),
       stock: { 'on-order': runs['on-order'].stock, 'on-payment': runs['on-payment'].stock },
       blackFriday: blackFriday(),
+      recommendation: await withStore({ ...ctx, dbPath: join(tmp, 'advice.db'), dbIsDefault: false }, async (store) => {
+        await loadSample(store, startMs);
+        return recommendWith(store, adviceFor(startMs), startMs);
+      }),
     };
     return output(report, renderDemo);
   } finally {
@@ -99,6 +104,14 @@ export const BLACK_FRIDAY = {
   hours: 24, checkoutsPerHour: 1, traffic: 'peak' as const, trials: 200, seed: 2026,
   providers: [{ name: 'card', share: 0.6 }, { name: 'paypal', share: 0.2 }, { name: 'boleto', share: 0.2 }],
 };
+
+/** The question the tour ends with: this shop, these providers, Black Friday to Cyber Monday. */
+function adviceFor(startMs: number): RecommendParams {
+  return {
+    providers: BLACK_FRIDAY.providers.map((p) => p.name), traffic: 'peak', stockDepth: null, fromStore: true,
+    restockDays: 7, peakFromMs: startMs, peakUntilMs: startMs + 4 * 24 * 60 * MIN,
+  };
+}
 
 function blackFriday(): SimResult {
   return simulate(buildModel({ ...BLACK_FRIDAY, skus: SAMPLE_SHOP.map((s) => ({ sku: s.sku, stock: s.qty, price: 1, weight: 1 })) }));

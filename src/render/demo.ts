@@ -1,5 +1,6 @@
 import type { Mode } from '../core/modes.js';
 import type { StockItem } from '../core/ports.js';
+import type { RecommendResult } from '../commands/recommend.js';
 import type { SimResult } from '../sim/index.js';
 import { bar, num } from './simulate.js';
 import { safe, type Style } from './style.js';
@@ -16,6 +17,8 @@ export interface DemoReport {
   stock: Record<Mode, StockItem[]>;
   /** A simulated Black Friday on the sample shop (`inv simulate`'s result). */
   blackFriday: SimResult;
+  /** What `inv recommend` advises this shop before Black Friday. */
+  recommendation: RecommendResult;
 }
 
 function cell(o: StepOutcome, s: Style): string {
@@ -61,6 +64,8 @@ export function renderDemo(r: DemoReport, s: Style): string {
   out.push('');
   out.push(...renderBlackFriday(r.blackFriday, s));
   out.push('');
+  out.push(...renderAdvice(r.recommendation, s));
+  out.push('');
   out.push(r.store ? `The on-order run is kept in ${safe(r.store)}: try  inv --db ${safe(r.store)} history TEE-M` : 'Keep a store to explore: inv demo --db demo.db, then inv --db demo.db history TEE-M');
   return out.join('\n');
 }
@@ -89,4 +94,16 @@ function renderBlackFriday(bf: SimResult, s: Style): string[] {
     '',
     '  Your own shop: inv simulate --from-store --traffic peak --provider card:0.6,paypal:0.2,boleto:0.2',
   ];
+}
+
+function renderAdvice(r: RecommendResult, s: Style): string[] {
+  const i = r.inputs;
+  const out = [s.bold(`What inv recommends for this shop before Black Friday (${i.providers.join(', ')}; peak traffic; stock read from the store):`)];
+  out.push(r.temporary ? `  ${s.bold(r.mode)} from ${r.from} until ${r.until}, then back` : `  ${s.bold(r.mode)}`);
+  out.push(`  why, first of all: ${r.reasons[0]}`);
+  out.push(`  simulated per 1,000 checkouts: on-payment oversells ${r.risk['on-payment'].oversoldOrders} orders; ` +
+    `on-order turns away ${r.risk['on-order'].phantomRejected} in phantom stockouts`);
+  if (r.alternative) out.push(`  or: ${r.alternative.text}`);
+  out.push(`  all the reasons: inv recommend --provider ${i.providers.join(',')} --traffic peak --from-store   (or ask: inv advise)`);
+  return out;
 }

@@ -250,8 +250,12 @@ describe('help, version, demo', () => {
     const dee = r.json.steps.find((s: { event: { id: string; type: string } }) => s.event.id === 'dee-card' && s.event.type === 'place');
     expect(dee.results['on-order']).toMatchObject({ ok: false, code: 'OUT_OF_STOCK' });
     expect(existsSync(join(dir, 'xdg', 'inv', 'inventory.db'))).toBe(false);
+    // The tour ends with the recommendation for the sample shop: Boleto makes it on-order, with the per-provider alternative.
+    expect(r.json.recommendation).toMatchObject({ mode: 'on-order', alternative: { overrides: { boleto: 'on-order' } } });
+    expect(r.json.recommendation.inputs.stockDepth).toMatchObject({ source: 'store', skus: 6 });
     const human = inv(['demo', '--now', NOW], { home: dir });
     expect(human.stdout).toMatch(/OVERSOLD/);
     expect(human.stdout).toMatch(/phantom stockout/);
+    expect(human.stdout).toMatch(/What inv recommends for this shop before Black Friday/);
   });
 });
