@@ -85,7 +85,7 @@ export default async function importBench({ quick }) {
   ensureTools();
   const big = quick ? 200_000 : 1_000_000;
   const small = quick ? 20_000 : 100_000;
-  const runs = quick ? 1 : 3;
+  const runs = quick ? 1 : 5;
   const { dir, cleanup } = scratch();
   try {
     const m1 = await measure(dir, big, runs);

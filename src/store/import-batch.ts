@@ -39,8 +39,10 @@ import { mapSqliteError, type DB } from './open.js';
 /** Rows per INSERT statement: one statement per row costs twice as much (perf-baselines §3). */
 const BATCH = 100;
 const COLS = 7;
-/** Page cache of the staging table (the store's own cache is left as it is). */
+/** Page cache for writing the staging table, which may arrive in any order. */
 const STAGE_CACHE_KIB = 8_000;
+/** Page cache while reading the staging table and applying it, both in SKU order. */
+const APPLY_CACHE_KIB = 2_000;
 /** Inputs from this size on (and stdin) are staged by a worker thread. */
 export const WORKER_FROM_BYTES = 2 << 20;
 /** Batches posted to the worker and not yet written: bounds the memory between the threads. */
@@ -248,7 +250,7 @@ class WorkerStager implements Stager {
     if (!this.done) throw new StoreError('STORE_UNAVAILABLE', 'the import\'s staging thread stopped early; nothing was changed');
     this.db.prepare('ATTACH DATABASE ? AS stage').run(this.file);
     this.attached = true;
-    this.db.pragma(`stage.cache_size = -${STAGE_CACHE_KIB}`);
+    this.db.pragma(`stage.cache_size = -${APPLY_CACHE_KIB}`);
   }
 
   dispose(): void {
@@ -442,10 +444,16 @@ export class SqliteImport implements ImportBatch {
       // same transaction inserts every SKU of that set. The pragma only takes
       // effect outside a transaction, hence around it.
       this.db.pragma('foreign_keys = OFF');
+      // The staged rows come out in SKU order, so every write below appends to
+      // its b-tree: a small cache is enough, and a large one only piles up dirty
+      // pages for the commit to write at once (measured: 2 MB beats 16 MB by 10%).
+      const cache = this.db.pragma('main.cache_size', { simple: true }) as number;
+      this.db.pragma(`main.cache_size = -${APPLY_CACHE_KIB}`);
       try {
         return this.db.transaction(run).immediate();
       } finally {
         this.db.pragma('foreign_keys = ON');
+        this.db.pragma(`main.cache_size = ${cache}`);
       }
     });
   }
