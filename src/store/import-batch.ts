@@ -250,6 +250,13 @@ class WorkerStager implements Stager {
     if (!this.done) throw new StoreError('STORE_UNAVAILABLE', 'the import\'s staging thread stopped early; nothing was changed');
     this.db.prepare('ATTACH DATABASE ? AS stage').run(this.file);
     this.attached = true;
+    // Only read from now on, through the open file: remove its name at once, so
+    // that nothing is left behind even if the process is killed while applying.
+    try {
+      rmSync(this.dir, { recursive: true, force: true });
+    } catch {
+      // A system that cannot remove an open file: dispose() removes it.
+    }
     this.db.pragma(`stage.cache_size = -${APPLY_CACHE_KIB}`);
   }
 
