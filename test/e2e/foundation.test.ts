@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inv, tempDir, tempStore } from '../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, inv, tempDir, tempStore } from '../helpers.js';
 
 const NOW = '2026-11-20T12:00:00Z';
 
@@ -143,6 +144,10 @@ describe('providers', () => {
 describe('bad input: a clear one-line error, the SPEC exit code, and nothing changed', () => {
   const { run, db } = tempStore();
   run(['stock', 'set', 'KEEP', '5']);
+  // HELD: 3 on hand, 2 of them reserved by an unpaid on-order Boleto order.
+  run(['stock', 'set', 'HELD', '3']);
+  run(['set-mode', 'on-order', '--provider', 'boleto']);
+  run(['order', 'place', '--item', 'HELD:2', '--provider', 'boleto']);
   const snapshot = () => readFileSync(db).toString('hex') + run(['stock', '--json']).stdout + run(['mode', '--json', '--now', NOW]).stdout;
 
   const cases: [string, string[], number][] = [
@@ -165,6 +170,8 @@ describe('bad input: a clear one-line error, the SPEC exit code, and nothing cha
     ['unknown provider', ['set-mode', 'on-order', '--provider', 'bitcoin'], 2],
     ['"default" without --provider', ['set-mode', 'default'], 2],
     ['stock add below zero', ['stock', 'add', 'KEEP', '-6'], 3],
+    ['stock add below the reserved units', ['stock', 'add', 'HELD', '-2'], 3],
+    ['stock set below the reserved units', ['stock', 'set', 'HELD', '1'], 3],
     ['a missing argument', ['stock', 'set', 'KEEP'], 2],
   ];
 
@@ -200,12 +207,18 @@ describe('the store file', () => {
   it('a folder that cannot be written → exit 4', () => {
     const ro = join(dir, 'ro');
     mkdirSync(ro);
+    chmodSync(dir, 0o755);
     chmodSync(ro, 0o555);
-    const r = inv(['--db', join(ro, 'x.db'), 'init'], { home: dir });
+    // Root writes anywhere: run inv as the unprivileged `nobody` then.
+    const asRoot = process.getuid?.() === 0;
+    const r = spawnSync(process.execPath, [BIN, '--db', join(ro, 'x.db'), 'init', '--json'], {
+      env: { PATH: process.env.PATH, HOME: dir }, encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    });
     chmodSync(ro, 0o755);
-    // root may write anywhere: then the store is simply created.
-    if (process.getuid?.() === 0) expect([0, 4]).toContain(r.code);
-    else expect(r.code).toBe(4);
+    expect(r.status).toBe(4);
+    expect(JSON.parse(r.stdout).error.code).toBe('STORE_UNAVAILABLE');
+    expect(r.stderr).toMatch(/not writable/);
+    expect(existsSync(join(ro, 'x.db'))).toBe(false);
   });
 
   it('a text file or another program\'s SQLite file → exit 4, bytes unchanged', () => {
