@@ -76,6 +76,7 @@ export async function importStock(o: ImportOptions, ctx: Context): Promise<Outpu
           progress: (bytes, records) => progress.update(bytes, records),
         });
         progress.stop();
+        if (progress.shown && read.refusedCount === 0) note(`read ${thousands(read.rows)} rows; ${dryRun ? 'comparing them with the store' : 'writing them in one transaction'}…`);
         if (read.refusedCount > 0) {
           refuse(ctx, src.name, read.refused, read.refusedCount,
             o.strict && read.refused.some((r) => r.message.includes('--strict')) ? 'fix the rows listed above, or leave out --strict to skip them' : 'fix the rows listed above and import again');

@@ -45,6 +45,11 @@ export class Progress {
     else this.stream.write(`${line}\n`);
   }
 
+  /** Whether the bar was drawn: the reading was long enough for a word on what follows. */
+  get shown(): boolean {
+    return this.starting;
+  }
+
   stop(): void {
     if (this.bar !== null) this.bar.stop();
     this.bar = null;

@@ -69,7 +69,8 @@ class Collector implements Sink {
   }
 
   skip(line: number, reason: SkipReason): void {
-    if (this.opts.strict) {
+    // --strict is about rows the file cannot give stock for; --location leaves out the others on purpose.
+    if (this.opts.strict && reason !== 'other-location') {
       this.refuse({ line, column: '', value: '', message: `${SKIP_TEXT[reason]} (refused by --strict; without it the row is skipped)` });
       return;
     }
