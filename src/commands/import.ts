@@ -28,12 +28,13 @@ export interface ImportOptions {
 }
 
 function conflictMessage(c: ImportConflict, hasLocations: boolean): string {
-  const lines = c.lines.length === 2 ? `lines ${c.lines[0]} and ${c.lines[1]}` : `lines ${c.lines.join(', ')}`;
+  const more = c.rows > c.lines.length ? ` and ${thousands(c.rows - c.lines.length)} more` : '';
+  const lines = c.lines.length === 2 && !more ? `lines ${c.lines[0]} and ${c.lines[1]}` : `lines ${c.lines.join(', ')}${more}`;
   const where = c.products.length > 1
     ? `is on ${c.products.length} products (${c.products.map((p) => JSON.stringify(p)).join(', ')})`
     : hasLocations && c.repeatedAt.length > 0 && c.repeatedAt[0] !== ''
       ? `appears more than once at location ${c.repeatedAt.map((l) => JSON.stringify(l)).join(', ')}`
-      : `appears ${c.lines.length} times`;
+      : `appears ${thousands(c.rows)} times`;
   return `SKU ${JSON.stringify(c.sku)} ${where}: ${lines}`;
 }
 
@@ -94,7 +95,8 @@ export async function importStock(o: ImportOptions, ctx: Context): Promise<Outpu
             for (const line of c.lines) details.push({ line, column: read.skuColumn, value: c.sku, message });
           }
           details.sort((a, b) => a.line - b.line);
-          refuse(ctx, src.name, details.slice(0, MAX_DETAILS), details.length,
+          const total = conflicts.reduce((n, c) => n + c.rows, 0);
+          refuse(ctx, src.name, details.slice(0, MAX_DETAILS), Math.max(total, details.length),
             'to import them anyway, add --duplicates sum (add the rows up) or --duplicates last (keep the last row)');
         }
         if (conflicts.length > 0) note(`${conflicts.length >= MAX_DETAILS ? 'at least ' : ''}${conflicts.length} SKUs found more than once: resolved with --duplicates ${o.duplicates}`);

@@ -47,6 +47,8 @@ export const WORKER_FROM_BYTES = 2 << 20;
 /** Batches posted to the worker and not yet written: bounds the memory between the threads. */
 const WINDOW = 4;
 const SEP = '\u001f';
+/** Lines (and products) remembered per SKU and location: enough to name a conflict, never a runaway string. */
+const MAX_LINES = 50;
 
 const stageTable = (create: string) => `
   ${create} import_stage (
@@ -82,8 +84,8 @@ const INSERT_TAIL = `
     last = excluded.qty,
     name = COALESCE(excluded.name, name),
     low = COALESCE(excluded.low, low),
-    lines = COALESCE(lines, line) || ',' || excluded.line,
-    products = COALESCE(products, COALESCE(product, '')) || char(31) || COALESCE(excluded.product, '')`;
+    lines = CASE WHEN n < ${MAX_LINES} THEN COALESCE(lines, line) || ',' || excluded.line ELSE lines END,
+    products = CASE WHEN n < ${MAX_LINES} THEN COALESCE(products, COALESCE(product, '')) || char(31) || COALESCE(excluded.product, '') ELSE products END`;
 const insertSql = (table: string, cols: Cols, rows: number) => insertHead(table, cols) + Array.from({ length: rows }, () => SHAPES[cols].group).join(',') + INSERT_TAIL;
 
 /**
@@ -308,8 +310,16 @@ export class SqliteImport implements ImportBatch {
 
   constructor(private readonly db: DB, private readonly path: string, private readonly dueHeld: DueHeldSql, expectedBytes: number | null) {
     const sqlite = expectedBytes === null || expectedBytes >= WORKER_FROM_BYTES ? sqliteModule() : null;
+    let stager: Stager | null = null;
+    if (sqlite !== null) {
+      try {
+        stager = new WorkerStager(db, sqlite);
+      } catch {
+        // No thread or no scratch file to be had: stage here, only slower.
+      }
+    }
     try {
-      this.stager = sqlite !== null ? new WorkerStager(db, sqlite) : new TempStager(db);
+      this.stager = stager ?? new TempStager(db);
     } catch (e) {
       throw mapSqliteError(e, this.path);
     }
@@ -360,16 +370,17 @@ export class SqliteImport implements ImportBatch {
     await this.finish();
     return this.guard(() => {
       const rows = this.db.prepare(this.located
-        ? `SELECT sku, group_concat(COALESCE(lines, line), ',') AS lines,
+        ? `SELECT sku, SUM(n) AS n, group_concat(COALESCE(lines, line), ',') AS lines,
                   group_concat(COALESCE(products, COALESCE(product, '')), char(31)) AS products,
                   group_concat(CASE WHEN n > 1 THEN loc END, char(31)) AS repeated
            FROM ${this.table} GROUP BY sku
            HAVING MAX(n) > 1 OR MIN(COALESCE(product, '')) <> MAX(COALESCE(product, ''))
            ORDER BY MIN(line) LIMIT ?`
-        : `SELECT sku, lines, products, NULL AS repeated FROM ${this.table} WHERE n > 1 ORDER BY line LIMIT ?`)
-        .all(limit) as { sku: string; lines: string; products: string; repeated: string | null }[];
+        : `SELECT sku, n, lines, products, NULL AS repeated FROM ${this.table} WHERE n > 1 ORDER BY line LIMIT ?`)
+        .all(limit) as { sku: string; n: number; lines: string; products: string; repeated: string | null }[];
       return rows.map((r) => ({
         sku: r.sku,
+        rows: r.n,
         lines: r.lines.split(',').map(Number).sort((a, b) => a - b),
         products: [...new Set(r.products.split(SEP))].filter((p) => p !== ''),
         repeatedAt: r.repeated === null ? [] : r.repeated.split(SEP),

@@ -116,6 +116,21 @@ describe("inv's own CSV", () => {
   });
 });
 
+describe('a SKU repeated many times', () => {
+  it('is named with its first 50 lines and a count, and every row is counted', () => {
+    const s = tempStore();
+    const input = `sku,quantity\n${'A,1\n'.repeat(60)}`;
+    const r = s.run(['import', '-', '--json'], { input });
+    expect(r.code).toBe(2);
+    expect(r.json.error.message).toMatch(/60 rows cannot be imported/);
+    expect(r.json.error.details).toHaveLength(50);
+    expect(r.json.error.details[0].message).toMatch(/^SKU "A" appears 60 times: lines 2, 3, .*, 51 and 10 more$/);
+    expect(r.stderr).toMatch(/… and 10 more refused rows \(the first 50 are listed\)/);
+    expect(s.run(['import', '-', '--duplicates', 'sum', '--json'], { input }).json).toMatchObject({ created: 1, duplicatesResolved: 1 });
+    expect(item(s, 'A')?.onHand).toBe(60);
+  });
+});
+
 describe('units reserved for unpaid orders', () => {
   function held() {
     const s = tempStore();
