@@ -10,8 +10,9 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 }
 
 process.on('SIGINT', () => {
-  // Writes are single transactions: an interrupted one is rolled back by SQLite.
-  process.stderr.write('inv: interrupted; the store is as it was before this command\n');
+  // Every write is a transaction: the one under way is rolled back by SQLite; what a
+  // stream (inv apply) already reported as done stays done.
+  process.stderr.write('inv: interrupted; the change under way was rolled back\n');
   process.exit(130);
 });
 // The reader went away (`inv export | head`): stop quietly, as other tools do.

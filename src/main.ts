@@ -17,7 +17,14 @@ export async function main(io: Io): Promise<number> {
     return state.exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
+      // `inv order` without a subcommand: commander showed the help on stderr; that is a usage error.
+      if (e.code === 'commander.help') {
+        if (e.exitCode === 0) return EXIT.ok;
+        io.stderr.write('inv: a subcommand is missing (see above)\n');
+        if (wantsJson) io.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message: 'a subcommand is missing', details: [] } }, null, 2)}\n`);
+        return EXIT.usage;
+      }
       if (e.code === 'commander.executeSubCommandAsync') return EXIT.ok;
       const message = e.message.replace(/^error: /, '');
       report(io, wantsJson, { code: 'USAGE', message, details: [], hint: 'see: inv --help' });

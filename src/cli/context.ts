@@ -16,7 +16,10 @@ export interface Io {
 
 export interface Context {
   io: Io;
+  /** The moment the command acts at: --now / INV_NOW, else when it started. */
   nowMs: number;
+  /** The time for each event of a long run (inv apply): --now if given, else the clock as it goes on. */
+  clock: () => number;
   json: boolean;
   quiet: boolean;
   colour: boolean;

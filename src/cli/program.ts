@@ -3,6 +3,8 @@
  * the one command that runs. Nothing here decides anything about stock.
  */
 import { Command, Option } from 'commander';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import { UsageError } from '../core/errors.js';
 import { parseInteger, parseTime } from '../core/values.js';
@@ -28,9 +30,11 @@ function makeContext(io: Io, g: Globals): Context {
   const errColour = colourWanted({ isTTY: Boolean(io.stderr.isTTY), env: io.env, noColor: g.color === false });
   const errStyle = makeStyle(errColour);
   const quiet = Boolean(g.quiet);
+  const fixedNow = nowText !== undefined && nowText !== '';
   return {
     io,
     nowMs,
+    clock: () => (fixedNow ? nowMs : Date.now()),
     json: Boolean(g.json),
     quiet,
     colour,
@@ -44,10 +48,10 @@ function makeContext(io: Io, g: Globals): Context {
   };
 }
 
+/** SPEC section 3: $XDG_DATA_HOME/inv/inventory.db, else ~/.local/share/inv/inventory.db. */
 function defaultPath(env: NodeJS.ProcessEnv): string {
-  const home = env.HOME ?? '';
-  const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : `${home}/.local/share`;
-  return `${base}/inv/inventory.db`;
+  const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
+  return join(base, 'inv', 'inventory.db');
 }
 
 function recommendArgs(o: Record<string, unknown>) {
@@ -165,7 +169,11 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .description('check that stock equals the ledger, reserved is never negative, and SQLite is intact (exit 5 if not)')
     .action(run(async (ctx) => (await import('../commands/stock.js')).verify(ctx)));
 
-  const order = program.command('order').description('orders: place, pay, fail, cancel, list, show');
+  /** `inv order` alone: say which subcommands there are, as a usage error. */
+  const needsSubcommand = (c: Command) => c.action(() => {
+    throw new UsageError(`inv ${c.name()} needs a subcommand: ${c.commands.map((x) => x.name()).join(', ')}`, { hint: `inv ${c.name()} --help` });
+  });
+  const order = needsSubcommand(program.command('order').description('orders: place, pay, fail, cancel, list, show'));
   order.command('place')
     .description('a checkout reaches the payment page')
     .addOption(new Option('--item <sku:qty...>', 'an order line; repeat for more lines').makeOptionMandatory())
@@ -270,7 +278,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .option('--alternative', 'with --yes: apply the per-provider alternative instead')
     .action(run(async (ctx, _a, o) => (await import('../commands/advise.js')).advise({ ...recommendArgs(o), yes: Boolean(o.yes), alternative: Boolean(o.alternative) }, ctx)));
 
-  const provider = program.command('provider').description('the payment provider catalogue');
+  const provider = needsSubcommand(program.command('provider').description('the payment provider catalogue'));
   provider.command('list')
     .description('each provider: instant or delayed, payment window, simulation defaults, sources')
     .action(run(async (ctx) => (await import('../commands/provider.js')).listProviders(ctx)));

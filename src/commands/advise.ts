@@ -5,12 +5,12 @@
  * here and nowhere else: no other command pays its start-up cost.
  */
 import { EXIT, InvError, UsageError } from '../core/errors.js';
-import type { Mode } from '../core/modes.js';
 import type { Store } from '../core/ports.js';
 import { mergeCatalogue } from '../core/providers.js';
 import type { TrafficLevel } from '../core/recommend.js';
 import { iso, parseInteger, parseTime } from '../core/values.js';
 import { withStore, type Context } from '../cli/context.js';
+import { hours } from '../render/provider.js';
 import { renderRecommendation } from '../render/recommend.js';
 import { safe } from '../render/style.js';
 import { output, type Output } from './output.js';
@@ -120,9 +120,6 @@ function validCount(v: string): true | string {
   }
 }
 
-function hours(h: number): string {
-  return h >= 48 ? `${+(h / 24).toFixed(1)} d` : h >= 1 ? `${+h.toFixed(1)} h` : `${Math.round(h * 60)} min`;
-}
 
 /** Applies the operator's choice to the store; says what changed, old → new. */
 export async function applyChoice(store: Store, r: RecommendResult, choice: Choice, nowMs: number): Promise<Applied> {
@@ -136,12 +133,10 @@ export async function applyChoice(store: Store, r: RecommendResult, choice: Choi
       changes.push(`base mode: ${old} → ${r.mode}`);
     }
   } else if (choice === 'alternative' && r.alternative) {
-    for (const [provider, mode] of Object.entries(r.alternative.overrides)) {
-      const old = await store.setOverride(provider, mode as Mode);
-      changes.push(`${provider}: ${old ?? 'no override'} → ${mode}`);
-    }
-    const old = await store.setBaseMode(r.alternative.base);
-    if (old !== r.alternative.base) changes.push(`base mode: ${old} → ${r.alternative.base}`);
+    // All at once: the shop never runs with half of the alternative applied.
+    const old = await store.setPolicy({ base: r.alternative.base, overrides: r.alternative.overrides });
+    for (const [provider, mode] of Object.entries(r.alternative.overrides)) changes.push(`${provider}: ${old.overrides[provider] ?? 'no override'} → ${mode}`);
+    if (old.base !== r.alternative.base) changes.push(`base mode: ${old.base} → ${r.alternative.base}`);
   }
   return { applied: choice, changes };
 }

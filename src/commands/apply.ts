@@ -3,14 +3,13 @@
  * transaction with the same rules (the same store methods) as the single
  * commands, and gets one result line on stdout as soon as it is applied.
  */
-import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import { EXIT, InvError, StoreError, invalidInput } from '../core/errors.js';
 import type { Store } from '../core/ports.js';
 import { checkProviderName } from '../core/providers.js';
 import { checkEventId, checkName, checkOrderId, checkSku, parseInteger, parseTime } from '../core/values.js';
 import { withStore, type Context } from '../cli/context.js';
+import { openSource } from '../io/source.js';
 import { mergeLines, newOrderId } from './order.js';
 import type { Output } from './output.js';
 
@@ -49,11 +48,8 @@ export async function applyEvent(store: Store, e: Event, defaultNowMs: number): 
       return store.notify({ id: str(e, 'id', checkOrderId), transition: e.type, eventId: optStr(e, 'event', checkEventId), nowMs });
     case 'expire':
       return { expired: await store.expireDue(nowMs) };
-    case 'stock-set': {
-      const qty = int(e, 'qty');
-      if (qty < 0) throw invalidInput(`a count is never below zero (got ${qty})`);
-      return store.adjustStock({ sku: str(e, 'sku', checkSku), set: qty, name: optStr(e, 'name', checkName), note: optStr(e, 'reason', (s) => s), nowMs });
-    }
+    case 'stock-set':
+      return store.adjustStock({ sku: str(e, 'sku', checkSku), set: int(e, 'qty'), name: optStr(e, 'name', checkName), note: optStr(e, 'reason', (s) => s), nowMs });
     case 'stock-add':
       return store.adjustStock({ sku: str(e, 'sku', checkSku), add: int(e, 'delta'), note: optStr(e, 'reason', (s) => s), nowMs });
     default:
@@ -73,15 +69,7 @@ function parseLine(text: string): Event {
 }
 
 export async function apply(o: { file: string; stopOnError: boolean }, ctx: Context): Promise<Output> {
-  let input: Readable;
-  if (o.file === '-') input = ctx.io.stdin;
-  else {
-    input = createReadStream(o.file);
-    await new Promise<void>((resolve, reject) => {
-      input.once('open', () => resolve());
-      input.once('error', (e: NodeJS.ErrnoException) => reject(invalidInput(`cannot read ${o.file}: ${e.code === 'ENOENT' ? 'no such file' : e.code}`)));
-    });
-  }
+  const { stream: input } = await openSource(o.file, ctx.io.stdin);
   const out = ctx.io.stdout;
   let firstFailure = 0;
   let applied = 0;
@@ -93,7 +81,7 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
       line++;
       if (text.trim() === '') continue;
       try {
-        const result = await applyEvent(store, parseLine(text), ctx.nowMs);
+        const result = await applyEvent(store, parseLine(text), ctx.clock());
         out.write(`${JSON.stringify({ line, ok: true, result })}\n`);
         applied++;
       } catch (e) {

@@ -4,19 +4,19 @@ import { safe } from '../render/style.js';
 import { output, type Output } from './output.js';
 import { SAMPLE_SHOP } from './sample.js';
 
-export async function loadSample(store: Store, nowMs: number): Promise<number> {
-  let changed = 0;
-  for (const s of SAMPLE_SHOP) {
-    const a = await store.adjustStock({ sku: s.sku, set: s.qty, name: s.name, lowStock: s.lowStock, note: 'sample shop', nowMs });
-    if (a.created || a.before !== a.after) changed++;
-  }
-  return changed;
+/** Adds the sample SKUs a store does not have yet; stock the shop already counts is never touched. */
+export async function loadSample(store: Store, nowMs: number): Promise<string[]> {
+  return store.createSkus(SAMPLE_SHOP, 'sample shop', nowMs);
 }
 
 export async function init(o: { sample: boolean }, ctx: Context): Promise<Output> {
   const result = await withStore(ctx, async (store) => ({
     store: ctx.dbPath,
-    sample: o.sample ? { skus: SAMPLE_SHOP.length, changed: await loadSample(store, ctx.nowMs) } : null,
+    sample: o.sample ? { skus: SAMPLE_SHOP.length, created: await loadSample(store, ctx.nowMs) } : null,
   }));
-  return output(result, (r) => `store ready: ${safe(r.store)}${r.sample ? `\nsample shop: ${r.sample.skus} SKUs (${r.sample.changed} changed); see them with: inv stock` : ''}`);
+  return output(result, (r) => {
+    if (!r.sample) return `store ready: ${safe(r.store)}`;
+    const kept = r.sample.skus - r.sample.created.length;
+    return `store ready: ${safe(r.store)}\nsample shop: ${r.sample.created.length} SKUs added${kept ? `, ${kept} already there and left as they were` : ''}; see them with: inv stock`;
+  });
 }

@@ -3,7 +3,7 @@ import { invalidInput } from '../core/errors.js';
 import { parseStatus } from '../core/lifecycle.js';
 import type { OrderLine } from '../core/ports.js';
 import { checkProviderName } from '../core/providers.js';
-import { checkEventId, checkOrderId, checkSku, parseInteger } from '../core/values.js';
+import { MAX_QTY, checkEventId, checkOrderId, checkSku, parseInteger } from '../core/values.js';
 import { READ, withStore, type Context } from '../cli/context.js';
 import { renderExpired, renderOrder, renderOrders } from '../render/order.js';
 import { output, type Output } from './output.js';
@@ -22,7 +22,7 @@ export function mergeLines(lines: OrderLine[]): OrderLine[] {
   const bySku = new Map<string, number>();
   for (const l of lines) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.qty);
   return [...bySku].map(([sku, qty]) => {
-    if (qty > 1_000_000_000) throw invalidInput(`quantity of ${sku} (${qty}) is out of range`);
+    if (qty > MAX_QTY) throw invalidInput(`quantity of ${sku} (${qty}) is out of range`);
     return { sku, qty };
   });
 }

@@ -41,11 +41,6 @@ export async function setProvider(o: SetProviderOptions, ctx: Context): Promise<
     delayP95Hours: o.delayP95 !== undefined ? parseDurationHours('--delay-p95', o.delayP95) : undefined,
     label: o.label,
   };
-  const result = await withStore(ctx, async (store) => {
-    const existing = mergeCatalogue(await store.customProviders()).find((p) => p.name === name);
-    const provider = tuneProvider(existing, name, changes);
-    await store.saveProvider(provider);
-    return { created: !existing, provider };
-  });
+  const result = await withStore(ctx, (store) => store.tuneProvider(name, (existing) => tuneProvider(existing, name, changes)));
   return output(result, (r, s) => `${r.created ? 'added' : 'updated'} provider ${r.provider.name}\n${renderProviders({ providers: [r.provider] }, s)}`);
 }

@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { CATALOGUE, mergeCatalogue, type Provider } from '../core/providers.js';
-import { withStore, type Context } from '../cli/context.js';
+import { READ, withStore, type Context } from '../cli/context.js';
 import { progressLine, renderSimulation } from '../render/simulate.js';
 import {
   DEFAULTS, hoursCheck, MAX_SEED, parseScenario, positive, problemsError, resolveModel, seedCheck, shareCheck, show, Simulation,
@@ -96,7 +96,7 @@ async function readScenario(path: string, ctx: Context): Promise<string> {
 async function fromStore(ctx: Context): Promise<{ skus: SkuModel[]; catalogue: Provider[] }> {
   const hint = 'load stock first: inv import FILE (or inv init --sample for a demo shop)';
   if (!existsSync(ctx.dbPath)) throw new UsageError(`--from-store: there is no store at ${ctx.dbPath} to take SKUs from`, { code: 'INVALID_INPUT', hint });
-  const { items, custom } = await withStore(ctx, async (store) => ({ items: await store.listStock({ nowMs: ctx.nowMs }), custom: await store.customProviders() }));
+  const { items, custom } = await withStore(ctx, async (store) => ({ items: await store.listStock({ nowMs: ctx.nowMs }), custom: await store.customProviders() }), READ);
   if (items.length === 0) throw new UsageError(`--from-store: the store ${ctx.dbPath} has no SKUs to simulate`, { code: 'INVALID_INPUT', hint });
   return { skus: items.map((i) => ({ sku: i.sku, stock: i.available, price: DEFAULTS.price, weight: 1 })), catalogue: mergeCatalogue(custom) };
 }

@@ -1,4 +1,4 @@
-import { EXIT, invalidInput } from '../core/errors.js';
+import { EXIT } from '../core/errors.js';
 import { checkName, checkSku, iso, parseInteger } from '../core/values.js';
 import { READ, withStore, type Context } from '../cli/context.js';
 import { renderAdjusted, renderHistory, renderStock, renderStockDetail, renderVerify } from '../render/stock.js';
@@ -19,24 +19,21 @@ export async function listStock(o: { skus: string[]; low: boolean }, ctx: Contex
 }
 
 async function streamStockJson(store: Store, ctx: Context, low: boolean): Promise<void> {
-  const it = toAsync(store.iterateStock(ctx.nowMs));
-  try {
-    // The first item is read before anything is written: a store that fails at
-    // once (damaged, locked) then prints only its error document.
-    const first = await it.next();
-    async function* pieces(): AsyncGenerator<string> {
-      yield '{\n  "items": [';
-      let n = 0;
-      for (let r = first; !r.done; r = await it.next()) {
-        if (low && !r.value.low) continue;
-        yield `${n++ === 0 ? '' : ','}\n    ${JSON.stringify(r.value)}`;
-      }
-      yield n === 0 ? ']\n}\n' : '\n  ]\n}\n';
+  // Nothing is written before the first item has been read: a store that fails
+  // at once (damaged, locked) then prints only its error document.
+  const items = store.iterateStock(ctx.nowMs);
+  async function* pieces(): AsyncGenerator<string> {
+    let started = false;
+    let n = 0;
+    for await (const item of items) {
+      if (!started) yield '{\n  "items": [';
+      started = true;
+      if (low && !item.low) continue;
+      yield `${n++ === 0 ? '' : ','}\n    ${JSON.stringify(item)}`;
     }
-    await writePieces(ctx.io.stdout, pieces());
-  } finally {
-    await it.return?.(); // a reader that went away (| head) would otherwise leave the query open
+    yield !started ? '{\n  "items": []\n}\n' : n === 0 ? ']\n}\n' : '\n  ]\n}\n';
   }
+  await writePieces(ctx.io.stdout, pieces());
 }
 
 export async function showStock(o: { sku: string }, ctx: Context): Promise<Output> {
@@ -57,7 +54,6 @@ export interface AdjustOptions {
 export async function adjust(o: AdjustOptions, ctx: Context): Promise<Output> {
   const sku = checkSku(o.sku);
   const set = o.set !== undefined ? parseInteger('quantity', o.set) : undefined;
-  if (set !== undefined && set < 0) throw invalidInput(`a count is never below zero (got ${set} for ${sku}); use \`inv stock add ${sku} -N\` for shrinkage or corrections`);
   const add = o.add !== undefined ? parseInteger('delta', o.add) : undefined;
   const name = o.name !== undefined ? checkName(o.name) : undefined;
   const lowStock = o.lowStock === undefined ? undefined : o.lowStock === 'none' ? null : parseInteger('--low-stock', o.lowStock, { min: 0 });
@@ -75,8 +71,3 @@ export async function verify(ctx: Context): Promise<Output> {
   return output({ ok: problems.length === 0, problems }, renderVerify, problems.length ? EXIT.verify : undefined);
 }
 
-function toAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncIterator<T> {
-  if (Symbol.asyncIterator in items) return (items as AsyncIterable<T>)[Symbol.asyncIterator]();
-  const sync = (items as Iterable<T>)[Symbol.iterator]();
-  return { next: async () => sync.next(), return: async () => sync.return?.() ?? { done: true, value: undefined } };
-}

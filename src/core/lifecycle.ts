@@ -26,6 +26,14 @@ export interface PlaceEffect {
   holds: boolean;
 }
 
+/**
+ * Placing is all-or-nothing: each line needs this much available. The store
+ * applies the same test inside its conditional UPDATE (available >= @need).
+ */
+export function canPlace(available: number, effect: PlaceEffect): boolean {
+  return available >= effect.requireAvailable;
+}
+
 export function placeEffect(mode: Mode, qty: number): PlaceEffect {
   return mode === 'on-order'
     ? { requireAvailable: qty, onHandDelta: 0, reservedDelta: qty, holds: true }

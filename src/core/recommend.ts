@@ -8,6 +8,7 @@
  */
 import type { Mode } from './modes.js';
 import type { Provider } from './providers.js';
+import { iso } from './values.js';
 
 export const TRAFFIC_LEVELS = ['normal', 'busy', 'peak'] as const;
 export type TrafficLevel = (typeof TRAFFIC_LEVELS)[number];
@@ -76,7 +77,6 @@ const isSlow = (p: Provider) => p.kind === 'delayed';
 const isSometimesLate = (p: Provider) => p.kind === 'instant' && (p.lateShare ?? 0) > 0;
 const h = (hours: number) => (hours >= 48 ? `${+(hours / 24).toFixed(1)} days` : hours >= 1 ? `${+hours.toFixed(1)} h` : `${Math.round(hours * 60)} min`);
 const per1000 = (n: number) => (n >= 10 ? n.toFixed(0) : n.toFixed(1));
-const iso = (ms: number) => new Date(ms).toISOString();
 
 type DepthClass = 'shallow' | 'medium' | 'deep' | 'unknown';
 
@@ -120,7 +120,10 @@ export function decide(input: RecommendInput): Recommendation {
       `raises the chance that two customers want the last unit at once.`);
   }
   // Point 4: stock depth and restocking.
-  if (depth === 'deep') reasons.push(`Stock is deep (${describeDepth(input.depth)}; deep means ${DEEP_UNITS}+): it will not run out even in a peak, which makes on-payment safe.`);
+  if (depth === 'deep') {
+    reasons.push(`Stock is deep (${describeDepth(input.depth)}; deep means ${DEEP_UNITS}+): it will not run out even in a peak, which makes on-payment safe` +
+      `${slow.length > 0 ? ' for instant payments; the slow methods above still call for on-order, however deep the stock' : ''}.`);
+  }
   else if (depth === 'shallow') reasons.push(`Stock is shallow (${describeDepth(input.depth)}; shallow means ${SHALLOW_UNITS} or fewer): the last units go fast, which favours on-order.`);
   else if (depth === 'medium') reasons.push(`Stock is moderate (${describeDepth(input.depth)}; between ${SHALLOW_UNITS} and ${DEEP_UNITS}).`);
   else reasons.push('Stock depth was not given (use --stock-depth N or --from-store); the advice assumes it may run out.');

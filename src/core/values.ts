@@ -30,7 +30,7 @@ export function checkEventId(value: string): string {
   return checkKey('event id', value);
 }
 
-/** Names are free text, but a single line without control characters. */
+/** Names are free text (exports carry newlines and quotes in them); they are printed escaped (render/style.ts safe()). */
 export function checkName(value: string): string {
   if ([...value].length > 500) throw invalidInput(`name is longer than 500 characters`);
   return value;

@@ -14,7 +14,7 @@ export function renderRecommendation(r: RecommendResult, s: Style): string {
     [false, true, true, true, true]));
   if (r.alternative) out.push('', `${s.bold('Alternative:')} ${r.alternative.text}`);
   out.push('', r.temporary
-    ? `Apply it: inv set-mode ${r.mode} --from ${r.from} --until ${r.until} --reason "recommended for the ${r.inputs.traffic}"`
+    ? `Apply it: inv set-mode ${r.mode} --from ${r.from} --until ${r.until} --reason "recommended for ${r.inputs.traffic} traffic"`
     : `Apply it: inv set-mode ${r.mode}`);
   return out.join('\n');
 }

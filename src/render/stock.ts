@@ -52,8 +52,8 @@ export function renderStockDetail(r: StockDetail & { now: string }, s: Style): s
 }
 
 export function renderAdjusted(a: Adjusted, _s: Style): string {
-  const verb = a.created ? 'created' : a.before === a.after ? 'unchanged' : 'updated';
-  return `${safe(a.sku)}: ${verb}, onHand ${a.before} → ${a.after} (reserved ${a.reserved}, available ${a.available})`;
+  const verb = a.created ? 'created' : a.before === a.after ? 'count unchanged' : 'updated';
+  return `${safe(a.sku)}: ${verb}, onHand ${a.before} → ${a.after} (reserved ${a.reserved}, available ${a.available})${a.name ? `, name "${safe(a.name)}"` : ''}`;
 }
 
 export function renderHistory(r: { sku: string; movements: Movement[] }, _s: Style): string {

@@ -11,7 +11,7 @@
  * combination up front and its decisions are looked up in the loop; nothing
  * else is allocated per event.
  */
-import { decide, lineMove, placeEffect, STATUSES, type Decision, type OrderStatus, type Transition } from '../core/lifecycle.js';
+import { canPlace, decide, lineMove, placeEffect, STATUSES, type Decision, type OrderStatus, type Transition } from '../core/lifecycle.js';
 import { MODES, type Mode } from '../core/modes.js';
 import { EventHeap } from './heap.js';
 import type { SimModel } from './model.js';
@@ -239,7 +239,6 @@ export class Engine {
     const reserved = this.reserved;
     const phantomHeld = this.phantomHeld;
     const effect = placeEffect(mode, 1); // SPEC 5: each checkout buys one unit
-    const need = effect.requireAvailable;
     const reserve = effect.reservedDelta;
     const holds = effect.holds ? 1 : 0;
     onHand.set(this.stock);
@@ -263,7 +262,7 @@ export class Engine {
         events++;
       }
       const s = b.sku[i];
-      if (onHand[s] - reserved[s] < need) {
+      if (!canPlace(onHand[s] - reserved[s], effect)) {
         rejected++;
         if (phantomHeld[s] > 0) phantomRejected++;
         continue;

@@ -2,7 +2,6 @@ import { openForReading, type OpenOptions } from './open.js';
 import { SqliteStore } from './sqlite-store.js';
 
 export { SqliteStore } from './sqlite-store.js';
-export { defaultDbPath } from './open.js';
 
 export function openSqliteStore(opts: OpenOptions): SqliteStore {
   const { db, cleanup } = openForReading(opts);

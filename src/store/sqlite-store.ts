@@ -158,13 +158,6 @@ export class SqliteStore implements Store {
     return this.read(() => this.custom());
   }
 
-  async saveProvider(p: Provider): Promise<void> {
-    this.write(() => {
-      this.q(`INSERT INTO providers (name, doc) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET doc = excluded.doc`).run(p.name, JSON.stringify(p));
-      this.bumpConfig();
-    });
-  }
-
   // ── stock ─────────────────────────────────────────────────────────────────
 
   private item(r: SkuRow): StockItem {
@@ -234,6 +227,45 @@ export class SqliteStore implements Store {
     this.q(`UPDATE skus SET on_hand = on_hand + ?, reserved = reserved + ? WHERE sku = ?`).run(onHandDelta, reservedDelta, sku);
     this.q(`INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(at, sku, onHandDelta, reservedDelta, reason, orderId, note);
+  }
+
+  async createSkus(items: readonly { sku: string; name: string; qty: number; lowStock: number | null }[], note: string, nowMs: number): Promise<string[]> {
+    return this.write(() => {
+      const created: string[] = [];
+      for (const it of items) {
+        if (this.q(`SELECT 1 FROM skus WHERE sku = ?`).get(it.sku)) continue;
+        const delta = adjustment({ onHand: 0, reserved: 0 }, { set: it.qty }, it.sku);
+        this.q(`INSERT INTO skus (sku, name, low_stock) VALUES (?, ?, ?)`).run(it.sku, it.name, it.lowStock);
+        this.move(it.sku, delta, 0, 'adjust', nowMs, null, note);
+        created.push(it.sku);
+      }
+      return created;
+    });
+  }
+
+  async setPolicy(p: { base?: Mode; overrides?: Record<string, Mode | null> }): Promise<{ base: Mode; overrides: Record<string, Mode | null> }> {
+    return this.write(() => {
+      const base = (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: Mode }).value;
+      const overrides: Record<string, Mode | null> = {};
+      for (const [provider, mode] of Object.entries(p.overrides ?? {})) {
+        overrides[provider] = (this.q(`SELECT mode FROM overrides WHERE provider = ?`).get(provider) as { mode: Mode } | undefined)?.mode ?? null;
+        if (mode) this.q(`INSERT INTO overrides (provider, mode) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET mode = excluded.mode`).run(provider, mode);
+        else this.q(`DELETE FROM overrides WHERE provider = ?`).run(provider);
+      }
+      if (p.base) this.q(`UPDATE settings SET value = ? WHERE key = 'base_mode'`).run(p.base);
+      this.bumpConfig();
+      return { base, overrides };
+    });
+  }
+
+  async tuneProvider(name: string, tune: (existing: Provider | undefined) => Provider): Promise<{ created: boolean; provider: Provider }> {
+    return this.write(() => {
+      const existing = mergeCatalogue(this.custom()).find((p) => p.name === name);
+      const provider = tune(existing);
+      this.q(`INSERT INTO providers (name, doc) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET doc = excluded.doc`).run(provider.name, JSON.stringify(provider));
+      this.bumpConfig();
+      return { created: !existing, provider };
+    });
   }
 
   async adjustStock(a: { sku: string; set?: number; add?: number; name?: string; lowStock?: number | null; note?: string; nowMs: number }): Promise<Adjusted> {
@@ -346,13 +378,17 @@ export class SqliteStore implements Store {
       this.q(`INSERT INTO orders (id, status, mode, provider, placed_at, expires_at, updated_at, holding) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?)`)
         .run(p.id, mode, provider.name, p.nowMs, expiresAt, p.nowMs, mode === 'on-order' ? 1 : 0);
       // Check and take in one conditional UPDATE, under the write lock.
-      const take = this.q(`UPDATE skus AS s SET reserved = reserved + @reserve
+      const take = this.q(`UPDATE skus AS s SET on_hand = on_hand + @onHand, reserved = reserved + @reserve
         WHERE s.sku = @sku AND s.on_hand - s.reserved + ${DUE_HELD} >= @need`);
+      // When nothing is taken (on-payment), only the check: an UPDATE would rewrite the row for nothing.
+      const check = this.q(`SELECT 1 FROM skus AS s WHERE s.sku = @sku AND s.on_hand - s.reserved + ${DUE_HELD} >= @need`);
       const lines: LineRow[] = [];
       for (const [n, line] of p.lines.entries()) {
         const effect = placeEffect(mode, line.qty);
-        const changed = take.run({ sku: line.sku, reserve: effect.reservedDelta, need: effect.requireAvailable, now: p.nowMs }).changes;
-        if (changed === 0) {
+        const args = { sku: line.sku, onHand: effect.onHandDelta, reserve: effect.reservedDelta, need: effect.requireAvailable, now: p.nowMs };
+        const writes = effect.onHandDelta !== 0 || effect.reservedDelta !== 0;
+        const ok = writes ? take.run(args).changes === 1 : check.get(args) !== undefined;
+        if (!ok) {
           const row = this.mustSku(line.sku, p.nowMs);
           const avail = this.item(row).available;
           throw new RefusedError('OUT_OF_STOCK', `out of stock: ${line.sku} has ${avail} available, the order needs ${line.qty}`,
@@ -362,7 +398,7 @@ export class SqliteStore implements Store {
         this.q(`INSERT INTO order_lines (order_id, line, sku, qty, hold_until) VALUES (?, ?, ?, ?, ?)`)
           .run(row.order_id, row.line, row.sku, row.qty, row.hold_until);
         lines.push(row);
-        if (effect.reservedDelta !== 0 || effect.onHandDelta !== 0) {
+        if (writes) {
           this.q(`INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES (?, ?, ?, ?, 'order-placed', ?, ?)`)
             .run(p.nowMs, line.sku, effect.onHandDelta, effect.reservedDelta, p.id, `${provider.name}, ${mode}`);
         }
@@ -384,7 +420,8 @@ export class SqliteStore implements Store {
     }
     let oversold = 0;
     for (const l of lines) {
-      const avail = this.item(this.skuRow(l.sku, nowMs)!).available;
+      // Only a payment taken from what is available needs to know how much is.
+      const avail = d.takes && !d.releases ? this.item(this.skuRow(l.sku, nowMs)!).available : 0;
       const mv = lineMove(d, l.qty, avail);
       oversold += mv.oversold;
       const note = mv.oversold > 0 ? `oversold by ${mv.oversold}` : null;

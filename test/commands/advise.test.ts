@@ -50,7 +50,7 @@ function setup(sample = true) {
     const err: string[] = [];
     const ctx: Context = {
       io: { argv: [], env: {}, stdin: term.input, stdout: term.output, stderr: new Writable({ write: (c, _e, d) => { err.push(c.toString()); d(); } }) },
-      nowMs: NOW, json: false, quiet: false, colour: false, style: makeStyle(false), dbPath: db, dbIsDefault: false, dbFromFlag: true,
+      nowMs: NOW, clock: () => NOW, json: false, quiet: false, colour: false, style: makeStyle(false), dbPath: db, dbIsDefault: false, dbFromFlag: true,
       busyTimeoutMs: 5000, note: () => {}, warn: () => {},
     };
     return { db, term, ctx };

@@ -16,7 +16,17 @@ describe('inv init, stock, history, verify', () => {
     expect(r.code).toBe(0);
     expect(r.json.sample.skus).toBe(6);
     const again = run(['init', '--sample', '--json']);
-    expect(again.json.sample.changed).toBe(0);
+    expect(again.json.sample.created).toEqual([]);
+  });
+
+  it('--sample on a store with stock of its own adds only what is missing and touches nothing else', () => {
+    const own = tempStore();
+    own.run(['stock', 'set', 'MUG', '50', '--name', 'Our own mug']);
+    const r = own.run(['init', '--sample', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.json.sample.created).toHaveLength(5);
+    expect(own.run(['stock', 'MUG', '--json']).json.items[0]).toMatchObject({ onHand: 50, name: 'Our own mug' });
+    expect(own.run(['history', 'MUG', '--json']).json.movements).toHaveLength(1);
   });
 
   it('stock lists every SKU with the SPEC fields', () => {
@@ -173,6 +183,7 @@ describe('bad input: a clear one-line error, the SPEC exit code, and nothing cha
     ['stock add below the reserved units', ['stock', 'add', 'HELD', '-2'], 3],
     ['stock set below the reserved units', ['stock', 'set', 'HELD', '1'], 3],
     ['a missing argument', ['stock', 'set', 'KEEP'], 2],
+    ['a missing subcommand', ['order'], 2],
   ];
 
   for (const [what, args, code] of cases) {

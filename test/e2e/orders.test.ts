@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { invAsync, tempStore } from '../helpers.js';
+import { spawn } from 'node:child_process';
+import { BIN, invAsync, tempStore } from '../helpers.js';
 
 const T0 = '2026-11-27T10:00:00Z';
 const at = (hours: number) => new Date(Date.parse(T0) + hours * 3_600_000).toISOString();
@@ -222,6 +223,24 @@ describe('inv apply', () => {
     expect(lines[6].error.message).toMatch(/unknown event type/);
     expect(stock(s, 'CUP', at(200))).toMatchObject({ onHand: 6, reserved: 0 });
     expect(r.stderr).toMatch(/^inv: 3 of 9 events failed/);
+  });
+
+  it('without --now, each event takes the time it is applied, not the time the stream started', async () => {
+    const s = shop('on-order');
+    const p = spawn(process.execPath, [BIN, '--db', s.db, 'apply', '-'], { env: { PATH: process.env.PATH, HOME: s.dir } });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stdin.write(`${JSON.stringify({ type: 'place', id: 'early', provider: 'card', items: [{ sku: 'TEE', qty: 1 }] })}\n`);
+    await new Promise((r) => setTimeout(r, 1200));
+    p.stdin.end(`${JSON.stringify({ type: 'place', id: 'late', provider: 'card', items: [{ sku: 'TEE', qty: 1 }] })}\n`);
+    await new Promise((r) => p.on('close', r));
+    const [a, b] = out.trim().split('\n').map((l) => JSON.parse(l).result.placedAt);
+    expect(Date.parse(b) - Date.parse(a)).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('a folder instead of a file is a usage error', () => {
+    const s = shop('on-order');
+    expect(s.run(['apply', s.dir]).code).toBe(2);
   });
 
   it('--stop-on-error stops at the first failing line; a file path works as well as stdin', () => {
