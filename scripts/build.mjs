@@ -18,7 +18,7 @@ const common = {
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['better-sqlite3', '@inquirer/prompts', 'csv-parse', 'cli-progress'],
+  external: ['@inquirer/prompts', 'csv-parse', 'cli-progress', '*.node'],
   legalComments: 'none',
   logLevel: 'warning',
   // Less text to read and pre-parse at every start (commander alone is 120 KB of
@@ -36,14 +36,41 @@ const commandsApart = {
   },
 };
 
+/**
+ * commander requires node:child_process at load (4–5 ms) only to run external
+ * executable subcommands, which inv never has: load it on first use instead.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (a) => (a.importer.includes('node_modules/commander/') ? { path: 'lazy-child-process', namespace: 'inv' } : undefined));
+    b.onLoad({ filter: /^lazy-child-process$/, namespace: 'inv' }, () => ({
+      contents: "module.exports = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * chalk detects colour support at load (reading node:tty, 4 ms); inv decides
+ * colour itself (src/render/style.ts) and passes the level, so skip the detection.
+ */
+const noColourDetection = {
+  name: 'no-colour-detection',
+  setup(b) {
+    b.onResolve({ filter: /^#supports-color$/ }, () => ({ path: 'supports-color', namespace: 'inv' }));
+    b.onLoad({ filter: /^supports-color$/, namespace: 'inv' }, () => ({ contents: 'export default { stdout: false, stderr: false };', loader: 'js' }));
+  },
+};
+
 // Built beside dist/ and swapped in at the end, so that inv processes running
 // meanwhile (tests, another terminal) never see a half-written dist/.
 const out = `dist.building-${process.pid}`;
 rmSync(new URL(`../${out}`, import.meta.url), { recursive: true, force: true });
 const commands = readdirSync(new URL('../src/commands', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
 await Promise.all([
-  build({ ...common, entryPoints: ['src/main.ts'], outfile: `${out}/inv.cjs`, plugins: [commandsApart], supported: { 'dynamic-import': false } }),
-  build({ ...common, entryPoints: commands.map((c) => `src/commands/${c}.ts`), outdir: `${out}/commands`, outExtension: { '.js': '.cjs' } }),
+  build({ ...common, entryPoints: ['src/main.ts'], outfile: `${out}/inv.cjs`, plugins: [commandsApart, lazyChildProcess, noColourDetection], supported: { 'dynamic-import': false } }),
+  build({ ...common, entryPoints: commands.map((c) => `src/commands/${c}.ts`), outdir: `${out}/commands`, outExtension: { '.js': '.cjs' }, plugins: [noColourDetection] }),
 ]);
 const old = `dist.old-${process.pid}`;
 try {

@@ -64,7 +64,7 @@ function recommendArgs(o: Record<string, unknown>) {
 
 type Handler = (ctx: Context, args: string[], opts: Record<string, unknown>) => Promise<Output>;
 
-export function buildProgram(io: Io, state: { exitCode: number }): Command {
+export function buildProgram(io: Io, state: { exitCode: number }, everything = false): Command {
   /** Wraps a lazily imported command: builds the context, runs it, prints its result. */
   const run = (handler: Handler) => async (...all: unknown[]) => {
     const cmd = all[all.length - 1] as Command;
@@ -79,6 +79,17 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
       }
     }
     state.exitCode = out.exitCode ?? 0;
+  };
+
+  // Only the command being run is defined (plus the global options): building all
+  // thirty commands costs more at every start than the command itself. `inv`,
+  // `inv --help`, `inv help` and an unknown name get them all.
+  const wanted = everything ? undefined : commandIn(io.argv);
+  let defined = false;
+  const add = (name: string): Command => {
+    if (wanted !== undefined && wanted !== name) return SINK;
+    defined = true;
+    return program.command(name);
   };
 
   const program = new Command('inv')
@@ -99,20 +110,20 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
       outputError: () => {}, // main() prints the one-line error itself
     });
 
-  program.command('demo')
+  add('demo')
     .description('a guided tour on a temporary store (or --db): a sample shop under both modes')
     .action(run(async (ctx) => (await import('../commands/demo.js')).demo(ctx)));
 
-  program.command('init')
+  add('init')
     .description('create the store (idempotent)')
     .option('--sample', 'load a small demo shop')
     .action(run(async (ctx, _a, o) => (await import('../commands/init.js')).init({ sample: Boolean(o.sample) }, ctx)));
 
-  program.command('mode')
+  add('mode')
     .description('the base mode, the mode in effect now and why, provider overrides, schedule')
     .action(run(async (ctx) => (await import('../commands/mode.js')).showMode(ctx)));
 
-  program.command('set-mode')
+  add('set-mode')
     .description('set the base mode; with --provider an override; with --until a temporary window')
     .argument('<mode>', 'on-order, on-payment, or default (with --provider: remove the override)')
     .option('--provider <name>', 'set (or with "default", remove) the override for one payment provider')
@@ -124,7 +135,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
       until: o.until as string | undefined, reason: o.reason as string | undefined,
     }, ctx)));
 
-  const schedule = program.command('schedule')
+  const schedule = add('schedule')
     .description('list the scheduled mode windows that have not ended')
     .action(run(async (ctx) => (await import('../commands/mode.js')).listSchedule(ctx)));
   schedule.command('cancel')
@@ -132,7 +143,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .argument('<id>', 'the window id (see inv schedule)')
     .action(run(async (ctx, [id]) => (await import('../commands/mode.js')).cancelSchedule({ id: parseInteger('window id', id, { min: 1 }) }, ctx)));
 
-  const stock = program.command('stock')
+  const stock = add('stock')
     .description('list stock: onHand, reserved, available, low and oversold flags')
     .argument('[sku...]', 'only these SKUs')
     .option('--low', 'only SKUs at or below their low-stock threshold')
@@ -160,12 +171,12 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
       sku, add: delta, name: o.name as string | undefined, reason: o.reason as string | undefined, lowStock: o.lowStock as string | undefined,
     }, ctx)));
 
-  program.command('history')
+  add('history')
     .description('the movements of one SKU, oldest first, with running onHand and reserved')
     .argument('<sku>')
     .action(run(async (ctx, [sku]) => (await import('../commands/stock.js')).history({ sku }, ctx)));
 
-  program.command('verify')
+  add('verify')
     .description('check that stock equals the ledger, reserved is never negative, and SQLite is intact (exit 5 if not)')
     .action(run(async (ctx) => (await import('../commands/stock.js')).verify(ctx)));
 
@@ -173,7 +184,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
   const needsSubcommand = (c: Command) => c.action(() => {
     throw new UsageError(`inv ${c.name()} needs a subcommand: ${c.commands.map((x) => x.name()).join(', ')}`, { hint: `inv ${c.name()} --help` });
   });
-  const order = needsSubcommand(program.command('order').description('orders: place, pay, fail, cancel, list, show'));
+  const order = needsSubcommand(add('order').description('orders: place, pay, fail, cancel, list, show'));
   order.command('place')
     .description('a checkout reaches the payment page')
     .addOption(new Option('--item <sku:qty...>', 'an order line; repeat for more lines').makeOptionMandatory())
@@ -202,7 +213,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .argument('<id>')
     .action(run(async (ctx, [id]) => (await import('../commands/order.js')).show({ id }, ctx)));
 
-  program.command('import')
+  add('import')
     .description('import stock from a file or stdin: inv CSV/JSON/NDJSON, Shopify, Wix, WooCommerce or Magento exports')
     .argument('<file>', 'a file, or - for stdin')
     .option('--format <format>', 'auto (by extension and header), csv, json, ndjson, shopify, wix, woocommerce or magento')
@@ -215,7 +226,7 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
       file, format: o.format as string | undefined, add: Boolean(o.add), dryRun: Boolean(o.dryRun),
       location: o.location as string | undefined, duplicates: o.duplicates as string | undefined, strict: Boolean(o.strict),
     }, ctx)));
-  program.command('export')
+  add('export')
     .description('export stock (sku, name, quantity, lowStock) in a form inv import reads back unchanged')
     .option('--format <format>', 'csv (default), json or ndjson')
     .option('-o, --out <file>', 'write to this file instead of stdout')
@@ -224,17 +235,17 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
       format: o.format as string | undefined, out: o.out as string | undefined, force: Boolean(o.force),
     }, ctx)));
 
-  program.command('expire')
+  add('expire')
     .description("release the holds of unpaid orders past their provider's window, and list them")
     .action(run(async (ctx) => (await import('../commands/order.js')).expire(ctx)));
 
-  program.command('apply')
+  add('apply')
     .description('apply a stream of NDJSON events in one process, one result line per event')
     .argument('<file>', 'a file, or - for stdin')
     .option('--stop-on-error', 'stop at the first event that fails')
     .action(run(async (ctx, [file], o) => (await import('../commands/apply.js')).apply({ file, stopOnError: Boolean(o.stopOnError) }, ctx)));
 
-  program.command('simulate')
+  add('simulate')
     .description('Monte Carlo simulation of a sales period under both modes, on the same customers')
     .option('--hours <h>', 'length of the sales period in hours (default 24)')
     .option('--checkouts-per-hour <n>', 'average checkouts per hour, before the traffic multiplier (default 10)')
@@ -249,12 +260,12 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .option('--scenario <file>', 'a JSON file stating the whole model (- for stdin); flags override it')
     .action(run(async (ctx, _a, o) => (await import('../commands/simulate.js')).simulateCommand(o as Record<string, never>, ctx)));
 
-  program.command('backup')
+  add('backup')
     .description('copy the whole store to a file, while other inv processes may write')
     .argument('<file>', 'the backup file')
     .option('--force', 'overwrite the file if it exists')
     .action(run(async (ctx, [file], o) => (await import('../commands/backup.js')).backup({ file, force: Boolean(o.force) }, ctx)));
-  program.command('restore')
+  add('restore')
     .description('replace the store with a backup (checked first; asks, or needs --yes)')
     .argument('<file>', 'a file written by inv backup')
     .option('-y, --yes', 'do not ask')
@@ -268,17 +279,17 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
     .option('--restock-days <days>', 'how long restocking takes')
     .option('--peak-from <time>', 'when the peak starts')
     .option('--peak-until <time>', 'when the peak ends (the switch back)');
-  recommendOptions(program.command('recommend')
+  recommendOptions(add('recommend')
     .description('recommend a mode, with reasons and simulated risk'))
     .action(run(async (ctx, _a, o) => (await import('../commands/recommend.js')).recommend(recommendArgs(o), ctx)));
 
-  recommendOptions(program.command('advise')
+  recommendOptions(add('advise')
     .description('an interactive advisor before a sales peak: asks, recommends, offers to apply'))
     .option('-y, --yes', 'apply the recommendation without asking')
     .option('--alternative', 'with --yes: apply the per-provider alternative instead')
     .action(run(async (ctx, _a, o) => (await import('../commands/advise.js')).advise({ ...recommendArgs(o), yes: Boolean(o.yes), alternative: Boolean(o.alternative) }, ctx)));
 
-  const provider = needsSubcommand(program.command('provider').description('the payment provider catalogue'));
+  const provider = needsSubcommand(add('provider').description('the payment provider catalogue'));
   provider.command('list')
     .description('each provider: instant or delayed, payment window, simulation defaults, sources')
     .action(run(async (ctx) => (await import('../commands/provider.js')).listProviders(ctx)));
@@ -298,5 +309,24 @@ export function buildProgram(io: Io, state: { exitCode: number }): Command {
       return (await import('../commands/provider.js')).setProvider({ name, ...(o as Record<string, string | boolean | undefined>) }, ctx);
     }));
 
+  if (wanted !== undefined && !defined) return buildProgram(io, state, true);
   return program;
 }
+
+/** Global options that take a value: their value is not the command's name. */
+const VALUED = new Set(['--db', '--now']);
+
+/** The command named on the line (`inv --db x stock show A` → stock), or undefined for help or none. */
+function commandIn(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return undefined;
+    if (VALUED.has(a)) { i++; continue; }
+    if (a.startsWith('-')) continue;
+    return a === 'help' ? undefined : a;
+  }
+  return undefined;
+}
+
+/** Stands in for the commands not being run: every call chains and does nothing. */
+const SINK: Command = new Proxy({}, { get: (_t, key) => (key === 'commands' ? [] : () => SINK) }) as Command;

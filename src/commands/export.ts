@@ -11,7 +11,9 @@ import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'nod
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UsageError, invalidInput } from '../core/errors.js';
-import { withStore, type Context } from '../cli/context.js';
+import { READ, withStore, type Context } from '../cli/context.js';
+import type { StockItem } from '../core/ports.js';
+import { writePieces } from './stream.js';
 import { EXPORT_FORMATS, record, writerFor, type ExportFormat } from '../io/export-format.js';
 import { thousands } from '../io/rows.js';
 import { safe } from '../render/style.js';
@@ -23,33 +25,19 @@ export interface ExportOptions {
   force?: boolean;
 }
 
-const FLUSH_AT = 1 << 16;
-
-/** Writes every item; stops at the first write error and returns it (a closed pipe, a full disk). */
-async function writeAll(out: Writable, items: Iterable<unknown> | AsyncIterable<unknown>, format: ExportFormat): Promise<{ count: number; error: Error | null }> {
+/** Writes every item through `writePieces` (64 KiB chunks, waits when the stream is full). */
+async function writeAll(out: Writable, items: Iterable<StockItem> | AsyncIterable<StockItem>, format: ExportFormat): Promise<{ count: number; error: Error | null }> {
   const w = writerFor(format);
-  let buf = w.head;
   let count = 0;
-  let broken = false;
-  let error: Error | null = null;
-  out.once('error', (e) => {
-    broken = true;
-    error = e;
-  });
-  const flush = async () => {
-    if (buf === '' || broken) return;
-    const ok = out.write(buf);
-    buf = '';
-    if (!ok) await Promise.race([once(out, 'drain'), once(out, 'close'), once(out, 'error')]);
-  };
-  for await (const item of items as AsyncIterable<Parameters<typeof record>[0]>) {
-    buf += w.item(record(item), count === 0);
-    count++;
-    if (buf.length >= FLUSH_AT) await flush();
-    if (broken) break;
+  async function* pieces(): AsyncGenerator<string> {
+    yield w.head;
+    for await (const item of items) {
+      yield w.item(record(item), count === 0);
+      count++;
+    }
+    yield w.tail(count === 0);
   }
-  buf += w.tail(count === 0);
-  await flush();
+  const error = await writePieces(out, pieces());
   return { count, error };
 }
 
@@ -67,7 +55,7 @@ export async function exportStock(o: ExportOptions, ctx: Context): Promise<Outpu
 
   if (o.out === undefined) {
     // A closed pipe (inv export | head) ends the export quietly, as other tools do.
-    await withStore(ctx, async (store) => writeAll(ctx.io.stdout, store.iterateStock(ctx.nowMs), fmt));
+    await withStore(ctx, async (store) => writeAll(ctx.io.stdout, store.iterateStock(ctx.nowMs), fmt), READ);
     return { json: null, human: () => '', streamed: true };
   }
 
@@ -95,7 +83,7 @@ export async function exportStock(o: ExportOptions, ctx: Context): Promise<Outpu
       if (code !== undefined && !String(code).startsWith('SQLITE')) throw invalidInput(`cannot write ${file}: ${code}`);
       throw e;
     }
-  });
+  }, READ);
   ctx.note(`read it back with: inv import ${file}`);
   return output({ file, format: fmt, skus: count }, (r) => `exported ${thousands(r.skus)} SKUs to ${safe(r.file)} (${r.format})`);
 }

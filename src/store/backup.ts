@@ -12,11 +12,10 @@
  * the store's rows in one IMMEDIATE transaction: other processes see the old
  * store or the restored one, never a mix.
  */
-import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { StoreError, UsageError } from '../core/errors.js';
-import { mapSqliteError, openDatabase, type DB } from './open.js';
+import { connect, mapSqliteError, openDatabase, type DB } from './open.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
 
 function removeQuietly(path: string): void {
@@ -57,7 +56,7 @@ export function inspectBackup(file: string): BackupInfo {
   if (!existsSync(file)) throw new UsageError(`no such backup file: ${file}`);
   let db: DB | undefined;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = connect(file, { readonly: true, fileMustExist: true });
     const appId = db.pragma('application_id', { simple: true }) as number;
     if (appId !== APPLICATION_ID) throw new UsageError(`${file} is not an inv store backup; nothing was changed`);
     const version = db.pragma('user_version', { simple: true }) as number;

@@ -99,6 +99,11 @@ function writable(path: string): boolean {
  * `immutable=1`). A read-only command then reads a private copy in the temporary
  * folder; the returned `cleanup` removes it.
  */
+/** Every connection inv opens goes through here, with the addon path given directly. */
+export function connect(path: string, opts: Database.Options = {}): DB {
+  return new Database(path, { ...opts, nativeBinding: nativeBinding() });
+}
+
 export function openForReading(opts: OpenOptions): { db: DB; cleanup: () => void } {
   const dir = dirname(opts.path);
   const sideFiles = existsSync(`${opts.path}-wal`) || existsSync(`${opts.path}-shm`);
@@ -144,7 +149,7 @@ export function openDatabase(opts: OpenOptions): DB {
   const readOnly = exists && opts.readOnly === true && !(writable(path) && writable(dir));
   let db: DB | undefined;
   try {
-    db = new Database(path, { timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, readonly: readOnly, nativeBinding: nativeBinding() });
+    db = connect(path, { timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, readonly: readOnly });
     const appId = db.pragma('application_id', { simple: true }) as number;
     const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number }).n;
     if (appId !== APPLICATION_ID && (appId !== 0 || tables > 0)) {

@@ -17,7 +17,7 @@ import { adjustment, isLow, isOversold } from '../core/stock.js';
 import { iso } from '../core/values.js';
 import { backupTo } from './backup.js';
 import { mapSqliteError, type DB } from './open.js';
-import { SqliteImport } from './import-batch.js';
+import type { SqliteImport } from './import-batch.js';
 
 interface SkuRow { sku: string; name: string; on_hand: number; reserved: number; low_stock: number | null; due: number }
 interface OrderRow {
@@ -187,7 +187,9 @@ export class SqliteStore implements Store {
   }
 
   async beginImport(o: { expectedBytes?: number | null } = {}): Promise<SqliteImport> {
-    return new SqliteImport(this.db, this.path, DUE_HELD, o.expectedBytes ?? null);
+    // Loaded here, not at the top: the importer brings worker threads that no other command needs.
+    const { SqliteImport: Import } = await import('./import-batch.js');
+    return new Import(this.db, this.path, DUE_HELD, o.expectedBytes ?? null);
   }
 
   /** Streams every SKU, for exports and `stock --json` on large stores. */
