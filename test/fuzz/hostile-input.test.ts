@@ -26,7 +26,8 @@ async function run(argv: string[], stdin = '') {
   let stderr = '';
   const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, done) => { f(c.toString()); done(); } });
   const code = await main({
-    argv, env: { NO_COLOR: '1', INV_BUSY_TIMEOUT: '2000' }, stdin: Readable.from([stdin]),
+    // HOME and XDG_DATA_HOME point at a temporary folder: no default store is ever touched.
+    argv, env: { NO_COLOR: '1', INV_BUSY_TIMEOUT: '2000', HOME: cwd, XDG_DATA_HOME: cwd }, stdin: Readable.from([stdin]),
     stdout: sink((s) => (stdout += s)), stderr: sink((s) => (stderr += s)),
   });
   return { code, stdout, stderr };
