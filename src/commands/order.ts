@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { invalidInput } from '../core/errors.js';
 import { parseStatus } from '../core/lifecycle.js';
 import type { OrderLine } from '../core/ports.js';
@@ -27,7 +26,8 @@ export function mergeLines(lines: OrderLine[]): OrderLine[] {
   });
 }
 
-export const newOrderId = (): string => `o-${randomBytes(6).toString('hex')}`;
+/** 12 random hex digits (Web Crypto, loaded only when an id has to be made up). */
+export const newOrderId = (): string => `o-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
 
 export async function place(o: { items: string[]; provider: string; id?: string }, ctx: Context): Promise<Output> {
   const lines = mergeLines(o.items.map(parseItem));
