@@ -7,7 +7,7 @@
 import { EXIT, InvError, UsageError } from '../core/errors.js';
 import type { Store } from '../core/ports.js';
 import { mergeCatalogue } from '../core/providers.js';
-import type { TrafficLevel } from '../core/recommend.js';
+import { SHALLOW_UNITS, type TrafficLevel } from '../core/recommend.js';
 import { iso, parseInteger, parseTime } from '../core/values.js';
 import { withStore, type Context } from '../cli/context.js';
 import { hours } from '../render/provider.js';
@@ -80,7 +80,7 @@ async function gather(o: AdviseOptions, ctx: Context, store: Store): Promise<Adv
       useStore = await prompts.select<boolean>({
         message: 'How deep is the stock?',
         choices: [
-          { name: `as in the store: ${depth.skus} SKUs, median ${depth.units} available, ${Math.round((depth.shallowShare ?? 0) * 100)}% at 5 or fewer`, value: true },
+          { name: `as in the store: ${depth.skus} SKUs, median ${depth.units} available, ${Math.round((depth.shallowShare ?? 0) * 100)}% at ${SHALLOW_UNITS} or fewer`, value: true },
           { name: 'let me type a typical number of units per SKU', value: false },
         ],
       }, io);

@@ -7,7 +7,7 @@ import { UsageError, invalidInput } from '../core/errors.js';
 import type { Mode } from '../core/modes.js';
 import { findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
 import {
-  MATERIAL_PER_1000, TRAFFIC_LEVELS, decide, reconcile, type Recommendation, type Risk, type SimVerdict, type StockDepth, type TrafficLevel,
+  MATERIAL_PER_1000, SHALLOW_UNITS, TRAFFIC_LEVELS, decide, reconcile, type Recommendation, type Risk, type SimVerdict, type StockDepth, type TrafficLevel,
 } from '../core/recommend.js';
 import type { Store } from '../core/ports.js';
 import { iso, parseInteger, parseTime } from '../core/values.js';
@@ -84,7 +84,6 @@ export async function readDepth(store: Store, nowMs: number): Promise<{ depth: S
     throw invalidInput('the store has no SKUs to read the stock depth from', [], 'load stock first: inv import FILE (or give --stock-depth N)');
   }
   const sorted = items.map((i) => Math.max(0, i.available)).sort((a, b) => a - b);
-  const { SHALLOW_UNITS } = await import('../core/recommend.js');
   return {
     depth: {
       units: quantile(sorted, 0.5), source: 'store', shallowShare: sorted.filter((n) => n <= SHALLOW_UNITS).length / sorted.length,
@@ -176,7 +175,7 @@ export async function recommend(o: RecommendOptions, ctx: Context): Promise<Outp
   const result = await withStore(ctx, (store) => recommendWith(store, params, ctx.nowMs), READ);
   if (result.inputs.stockDepth?.source === 'store') {
     const d = result.inputs.stockDepth;
-    ctx.note(`read from the store: ${d.skus} SKUs, median ${d.units} available units (10% at or below ${d.p10}, 90% at or below ${d.p90}), ${Math.round((d.shallowShare ?? 0) * 100)}% at 5 or fewer`);
+    ctx.note(`read from the store: ${d.skus} SKUs, median ${d.units} available units (10% at or below ${d.p10}, 90% at or below ${d.p90}), ${Math.round((d.shallowShare ?? 0) * 100)}% at ${SHALLOW_UNITS} or fewer`);
   }
   return output(result, renderRecommendation);
 }

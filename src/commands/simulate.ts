@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
+import { MAX_QTY } from '../core/values.js';
 import { CATALOGUE, mergeCatalogue, type Provider } from '../core/providers.js';
 import { READ, withStore, type Context } from '../cli/context.js';
 import { progressLine, renderSimulation } from '../render/simulate.js';
@@ -127,7 +128,7 @@ export async function simulateCommand(o: SimulateOptions, ctx: Context): Promise
     flags.providersPath = '--provider';
   }
   const skuCount = whole('--skus', o.skus, problems, (n) => (Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 100_000 ? null : `must be from 1 to 100,000 SKUs, got ${n}`));
-  const stock = whole('--stock', o.stock, problems, (n) => ((n as number) >= 0 && (n as number) <= 1e9 ? null : `must be 0 or more units, got ${n}`));
+  const stock = whole('--stock', o.stock, problems, (n) => ((n as number) >= 0 && (n as number) <= MAX_QTY ? null : `must be 0 or more units, got ${n}`));
   if (o.fromStore && (o.skus !== undefined || o.stock !== undefined)) {
     problems.push({ path: '--from-store', message: 'takes the SKUs and stock from the store: leave out --skus and --stock' });
   }

@@ -10,7 +10,7 @@
 import { invalidInput } from '../core/errors.js';
 import type { Provider } from '../core/providers.js';
 import { CATALOGUE } from '../core/providers.js';
-import { checkSku } from '../core/values.js';
+import { MAX_QTY, checkSku } from '../core/values.js';
 import { TRAFFIC_NAMES, ratePieces, type TrafficName } from './traffic.js';
 
 export type DelaySpec = { median: number; p95: number } | { fixed: number };
@@ -129,7 +129,7 @@ export const trialsCheck: Check = (v) => (Number.isInteger(v) && (v as number) >
   : `must be a whole number of trials, 1 or more, got ${show(v)}`);
 export const seedCheck: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_SEED ? null
   : `must be a whole number from 0 to ${MAX_SEED}, got ${show(v)}`);
-export const stockCheck: Check = (v) => (Number.isInteger(v) && Math.abs(v as number) <= 1e9 ? null : `must be a whole number of units, got ${show(v)}`);
+export const stockCheck: Check = (v) => (Number.isInteger(v) && Math.abs(v as number) <= MAX_QTY ? null : `must be a whole number of units, got ${show(v)}`);
 
 export function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);

@@ -110,22 +110,11 @@ export class SqliteStore implements Store {
   }
 
   async setBaseMode(mode: Mode): Promise<Mode> {
-    return this.write(() => {
-      const old = (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: Mode }).value;
-      this.q(`UPDATE settings SET value = ? WHERE key = 'base_mode'`).run(mode);
-      this.bumpConfig();
-      return old;
-    });
+    return (await this.setPolicy({ base: mode })).base;
   }
 
   async setOverride(provider: string, mode: Mode | null): Promise<Mode | null> {
-    return this.write(() => {
-      const old = (this.q(`SELECT mode FROM overrides WHERE provider = ?`).get(provider) as { mode: Mode } | undefined)?.mode ?? null;
-      if (mode) this.q(`INSERT INTO overrides (provider, mode) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET mode = excluded.mode`).run(provider, mode);
-      else this.q(`DELETE FROM overrides WHERE provider = ?`).run(provider);
-      this.bumpConfig();
-      return old;
-    });
+    return (await this.setPolicy({ overrides: { [provider]: mode } })).overrides[provider];
   }
 
   async addWindow(w: Omit<ScheduleWindow, 'id'>): Promise<ScheduleWindow> {

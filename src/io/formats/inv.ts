@@ -5,6 +5,7 @@
  * Every row stands alone, so a SKU twice is a conflict, and a row without a SKU
  * is refused rather than skipped.
  */
+import { MAX_QTY } from '../../core/values.js';
 import { emit, Header, cell, type Layout, type Sink } from '../rows.js';
 
 export const SKU_KEYS = ['sku'];
@@ -16,7 +17,7 @@ export const LOW_KEYS = ['lowstock', 'low stock', 'low_stock'];
 function lowStock(text: string): number | null | string {
   const t = text.trim();
   if (t === '' || t.toLowerCase() === 'none') return null;
-  if (!/^\d+$/.test(t) || Number(t) > 1_000_000_000) return `lowStock "${text}" is not a whole number from 0 to 1,000,000,000 (or empty for none)`;
+  if (!/^\d+$/.test(t) || Number(t) > MAX_QTY) return `lowStock "${text}" is not a whole number from 0 to 1,000,000,000 (or empty for none)`;
   return Number(t);
 }
 
@@ -95,7 +96,7 @@ export function mapInvObject(o: Record<string, unknown>, line: number, sink: Sin
   if (lowKey !== undefined) {
     const v = o[lowKey];
     if (v === null) low = null;
-    else if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1_000_000_000) low = v;
+    else if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_QTY) low = v;
     else {
       bad(lowKey, `"${lowKey}" must be a whole number from 0 to 1,000,000,000, or null`);
       ok = false;
