@@ -393,7 +393,7 @@ export class SqliteImport implements ImportBatch {
     const rows = this.db.prepare(`
       SELECT s.sku, s.on_hand AS onHand, s.reserved - ${this.dueHeld} AS reserved, a.qty, a.line
       FROM skus s JOIN (${agg(this.table, o.duplicates, this.located)}) a ON a.sku = s.sku
-      WHERE s.sku IN (SELECT sku FROM order_lines WHERE hold_until IS NOT NULL) AND s.reserved > 0`)
+      WHERE s.sku IN (SELECT sku FROM pending WHERE held = 1) AND s.reserved > 0`)
       .all({ now: o.nowMs }) as { sku: string; onHand: number; reserved: number; qty: number; line: number }[];
     const refused: ImportRefusal[] = [];
     for (const r of rows) {

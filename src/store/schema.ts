@@ -51,6 +51,7 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX orders_due ON orders (expires_at) WHERE status = 'pending';
 
+  -- (Migration 2 folds order_lines into orders.lines and replaces both indexes below with the pending table.)
   -- hold_until is the order's expiry while its units are reserved, NULL otherwise.
   -- The index on (sku, hold_until) answers both "units of this SKU held by holds
   -- past their window" (a range scan) and "which orders wait for this SKU".
@@ -81,6 +82,36 @@ export const MIGRATIONS: readonly string[] = [
     reason   TEXT
   ) STRICT;
   CREATE TABLE providers (name TEXT PRIMARY KEY, doc TEXT NOT NULL) STRICT;
+  `,
+  /* 2 */ `
+  -- Fewer b-trees per order: each one is a page written and synced per event,
+  -- and the order's own lines are read and written with the order anyway.
+  -- An order's lines move into the order row as JSON: [["SKU", qty], …].
+  ALTER TABLE orders ADD COLUMN lines TEXT NOT NULL DEFAULT '[]';
+  UPDATE orders SET lines = (
+    SELECT json_group_array(json_array(sku, qty))
+    FROM (SELECT sku, qty FROM order_lines l WHERE l.order_id = orders.id ORDER BY line));
+
+  -- One row per line of each pending order, while it is pending: held = 1 when the
+  -- line reserves units (on-order), 0 when it waits for its payment (on-payment).
+  -- Keyed by (sku, until) it answers "units of this SKU held past their window"
+  -- (a range) and "which orders hold or wait for this SKU"; the expiry sweep
+  -- reads it whole, and it holds only pending orders.
+  CREATE TABLE pending (
+    sku      TEXT NOT NULL,
+    until    INTEGER NOT NULL,
+    order_id TEXT NOT NULL,
+    qty      INTEGER NOT NULL,
+    held     INTEGER NOT NULL,
+    PRIMARY KEY (sku, until, order_id)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO pending (sku, until, order_id, qty, held)
+    SELECT l.sku, o.expires_at, o.id, l.qty, o.holding
+    FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status = 'pending';
+
+  DROP INDEX orders_due;
+  DROP INDEX lines_by_sku;
+  DROP TABLE order_lines;
   `,
 ];
 

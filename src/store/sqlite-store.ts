@@ -22,19 +22,27 @@ import type { SqliteImport } from './import-batch.js';
 interface SkuRow { sku: string; name: string; on_hand: number; reserved: number; low_stock: number | null; due: number }
 interface OrderRow {
   id: string; status: OrderStatus; mode: Mode; provider: string; placed_at: number; expires_at: number;
-  updated_at: number; holding: number; oversold_units: number; late_payment: number;
+  updated_at: number; holding: number; oversold_units: number; late_payment: number; lines: string;
 }
-interface LineRow { order_id: string; line: number; sku: string; qty: number; hold_until: number | null }
+interface Line { sku: string; qty: number }
+
+/** An order's lines as stored in its row: [["SKU", qty], …]. */
+const encodeLines = (lines: readonly Line[]): string => JSON.stringify(lines.map((l) => [l.sku, l.qty]));
+const decodeLines = (text: string): Line[] => (JSON.parse(text) as [string, number][]).map(([sku, qty]) => ({ sku, qty }));
 
 const HOURS = 3_600_000;
 
 /** Units of a SKU held by orders past their window: already available again (SPEC section 2, Clock). */
-const DUE_HELD = `(SELECT COALESCE(SUM(l.qty), 0) FROM order_lines l WHERE l.sku = s.sku AND l.hold_until IS NOT NULL AND l.hold_until <= @now)`;
+const DUE_HELD = `(SELECT COALESCE(SUM(p.qty), 0) FROM pending p WHERE p.sku = s.sku AND p.until <= @now AND p.held = 1)`;
 
 export class SqliteStore implements Store {
   private readonly stmts = new Map<string, Statement>();
+  /** One transaction wrapper for every call: better-sqlite3 builds four functions per db.transaction(). */
+  private readonly tx: ReturnType<DB['transaction']>;
 
-  constructor(private readonly db: DB, private readonly path: string, private readonly onClose: () => void = () => {}) {}
+  constructor(private readonly db: DB, private readonly path: string, private readonly onClose: () => void = () => {}) {
+    this.tx = db.transaction((fn: () => unknown) => fn());
+  }
 
   close(): void {
     if (this.db.open) this.db.close();
@@ -56,7 +64,7 @@ export class SqliteStore implements Store {
 
   private write<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn).immediate();
+      return this.tx.immediate(fn) as T;
     } catch (e) {
       throw mapSqliteError(e, this.path);
     }
@@ -64,7 +72,7 @@ export class SqliteStore implements Store {
 
   private read<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn).deferred();
+      return this.tx.deferred(fn) as T;
     } catch (e) {
       throw mapSqliteError(e, this.path);
     }
@@ -196,18 +204,18 @@ export class SqliteStore implements Store {
     return this.read(() => {
       const item = this.item(this.mustSku(sku, nowMs));
       const rows = this.q(`
-        SELECT o.id, o.provider, o.mode, o.placed_at, o.expires_at, l.qty, l.hold_until
-        FROM order_lines l JOIN orders o ON o.id = l.order_id
-        WHERE l.sku = ? AND o.status = 'pending' ORDER BY o.placed_at, o.id`).all(sku) as
-        { id: string; provider: string; mode: Mode; placed_at: number; expires_at: number; qty: number; hold_until: number | null }[];
+        SELECT o.id, o.provider, o.mode, o.placed_at, o.expires_at, p.qty, p.held
+        FROM pending p JOIN orders o ON o.id = p.order_id
+        WHERE p.sku = ? ORDER BY o.placed_at, o.id`).all(sku) as
+        { id: string; provider: string; mode: Mode; placed_at: number; expires_at: number; qty: number; held: number }[];
       const toHolder = (r: (typeof rows)[number]): Holder => ({
         orderId: r.id, qty: r.qty, provider: r.provider, mode: r.mode, placedAt: iso(r.placed_at), expiresAt: iso(r.expires_at),
         expired: r.expires_at <= nowMs,
       });
       return {
         ...item,
-        holders: rows.filter((r) => r.hold_until !== null).map(toHolder),
-        awaitingPayment: rows.filter((r) => r.hold_until === null && r.expires_at > nowMs).map(toHolder),
+        holders: rows.filter((r) => r.held === 1).map(toHolder),
+        awaitingPayment: rows.filter((r) => r.held === 0 && r.expires_at > nowMs).map(toHolder),
       };
     });
   }
@@ -314,9 +322,13 @@ export class SqliteStore implements Store {
       }
       const holds = this.q(`
         SELECT s.sku, s.reserved, COALESCE(h.held, 0) AS held FROM skus s
-        LEFT JOIN (SELECT sku, SUM(qty) AS held FROM order_lines WHERE hold_until IS NOT NULL GROUP BY sku) h ON h.sku = s.sku
+        LEFT JOIN (SELECT sku, SUM(qty) AS held FROM pending WHERE held = 1 GROUP BY sku) h ON h.sku = s.sku
         WHERE s.reserved IS NOT COALESCE(h.held, 0)`).all() as { sku: string; reserved: number; held: number }[];
       for (const h of holds) problems.push({ sku: h.sku, message: `reserved is ${h.reserved} but unpaid orders hold ${h.held}` });
+      const stray = this.q(`
+        SELECT p.order_id AS id, p.sku FROM pending p LEFT JOIN orders o ON o.id = p.order_id
+        WHERE o.id IS NULL OR o.status <> 'pending' OR p.until <> o.expires_at OR p.held <> o.holding`).all() as { id: string; sku: string }[];
+      for (const r of stray) problems.push({ sku: r.sku, message: `order "${r.id}" is listed as pending for ${r.sku} but is not a pending order with that expiry` });
       return problems;
     });
   }
@@ -331,11 +343,7 @@ export class SqliteStore implements Store {
     return this.q(`SELECT * FROM orders WHERE id = ?`).get(id) as OrderRow | undefined;
   }
 
-  private lines(id: string): LineRow[] {
-    return this.q(`SELECT * FROM order_lines WHERE order_id = ? ORDER BY line`).all(id) as LineRow[];
-  }
-
-  private doc(o: OrderRow, nowMs: number, duplicate = false, lines: LineRow[] = this.lines(o.id)): OrderDoc {
+  private doc(o: OrderRow, nowMs: number, duplicate = false, lines: Line[] = decodeLines(o.lines)): OrderDoc {
     const due = isDue(o.status, o.expires_at, nowMs);
     return {
       id: o.id,
@@ -345,8 +353,8 @@ export class SqliteStore implements Store {
       placedAt: iso(o.placed_at),
       expiresAt: iso(o.expires_at),
       updatedAt: iso(due ? o.expires_at : o.updated_at),
-      lines: lines.map((l) => ({ sku: l.sku, qty: l.qty })),
-      reserved: due ? 0 : lines.reduce((n, l) => n + (l.hold_until !== null ? l.qty : 0), 0),
+      lines,
+      reserved: due || o.holding !== 1 ? 0 : lines.reduce((n, l) => n + l.qty, 0),
       oversoldUnits: o.oversold_units,
       latePayment: o.late_payment === 1,
       duplicate,
@@ -361,20 +369,29 @@ export class SqliteStore implements Store {
 
   async placeOrder(p: PlaceInput): Promise<OrderDoc> {
     return this.write(() => {
-      if (this.orderRow(p.id)) throw new RefusedError('ORDER_EXISTS', `order "${p.id}" exists already`, [{ id: p.id }], `see it with: inv order show ${p.id}`);
       const config = this.currentConfig();
       const provider = findProvider(config.catalogue, p.provider);
       const { mode } = resolveMode(config.policy, p.nowMs, provider.name);
       const expiresAt = p.nowMs + Math.round(provider.windowHours * HOURS);
-      this.q(`INSERT INTO orders (id, status, mode, provider, placed_at, expires_at, updated_at, holding) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?)`)
-        .run(p.id, mode, provider.name, p.nowMs, expiresAt, p.nowMs, mode === 'on-order' ? 1 : 0);
-      // Check and take in one conditional UPDATE, under the write lock.
-      const take = this.q(`UPDATE skus AS s SET on_hand = on_hand + @onHand, reserved = reserved + @reserve
-        WHERE s.sku = @sku AND s.on_hand - s.reserved + ${DUE_HELD} >= @need`);
+      const order: OrderRow = {
+        id: p.id, status: 'pending', mode, provider: provider.name, placed_at: p.nowMs, expires_at: expiresAt,
+        updated_at: p.nowMs, holding: mode === 'on-order' ? 1 : 0, oversold_units: 0, late_payment: 0, lines: encodeLines(p.lines),
+      };
+      try {
+        this.q(`INSERT INTO orders (id, status, mode, provider, placed_at, expires_at, updated_at, holding, lines) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?)`)
+          .run(order.id, order.mode, order.provider, order.placed_at, order.expires_at, order.updated_at, order.holding, order.lines);
+      } catch (e) {
+        // The primary key says it, in the same statement: no separate look-up first.
+        if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
+        throw new RefusedError('ORDER_EXISTS', `order "${p.id}" exists already`, [{ id: p.id }], `see it with: inv order show ${p.id}`);
+      }
+      // Check and take in one conditional UPDATE, under the write lock. Holds past
+      // their window count as available, but are only summed when the plain check falls short.
+      const enough = `s.sku = @sku AND (s.on_hand - s.reserved >= @need OR s.on_hand - s.reserved + ${DUE_HELD} >= @need)`;
+      const take = this.q(`UPDATE skus AS s SET on_hand = on_hand + @onHand, reserved = reserved + @reserve WHERE ${enough}`);
       // When nothing is taken (on-payment), only the check: an UPDATE would rewrite the row for nothing.
-      const check = this.q(`SELECT 1 FROM skus AS s WHERE s.sku = @sku AND s.on_hand - s.reserved + ${DUE_HELD} >= @need`);
-      const lines: LineRow[] = [];
-      for (const [n, line] of p.lines.entries()) {
+      const check = this.q(`SELECT 1 FROM skus AS s WHERE ${enough}`);
+      for (const line of p.lines) {
         const effect = placeEffect(mode, line.qty);
         const args = { sku: line.sku, onHand: effect.onHandDelta, reserve: effect.reservedDelta, need: effect.requireAvailable, now: p.nowMs };
         const writes = effect.onHandDelta !== 0 || effect.reservedDelta !== 0;
@@ -385,25 +402,18 @@ export class SqliteStore implements Store {
           throw new RefusedError('OUT_OF_STOCK', `out of stock: ${line.sku} has ${avail} available, the order needs ${line.qty}`,
             [{ sku: line.sku, available: avail, requested: line.qty }], `see what holds it: inv stock show ${line.sku}`);
         }
-        const row: LineRow = { order_id: p.id, line: n + 1, sku: line.sku, qty: line.qty, hold_until: effect.holds ? expiresAt : null };
-        this.q(`INSERT INTO order_lines (order_id, line, sku, qty, hold_until) VALUES (?, ?, ?, ?, ?)`)
-          .run(row.order_id, row.line, row.sku, row.qty, row.hold_until);
-        lines.push(row);
+        this.q(`INSERT INTO pending (sku, until, order_id, qty, held) VALUES (?, ?, ?, ?, ?)`).run(line.sku, expiresAt, p.id, line.qty, effect.holds ? 1 : 0);
         if (writes) {
           this.q(`INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES (?, ?, ?, ?, 'order-placed', ?, ?)`)
             .run(p.nowMs, line.sku, effect.onHandDelta, effect.reservedDelta, p.id, `${provider.name}, ${mode}`);
         }
       }
-      const order: OrderRow = {
-        id: p.id, status: 'pending', mode, provider: provider.name, placed_at: p.nowMs, expires_at: expiresAt,
-        updated_at: p.nowMs, holding: mode === 'on-order' ? 1 : 0, oversold_units: 0, late_payment: 0,
-      };
-      return this.doc(order, p.nowMs, false, lines);
+      return this.doc(order, p.nowMs, false, p.lines.map((l) => ({ sku: l.sku, qty: l.qty })));
     });
   }
 
   /** Applies one lifecycle transition to a loaded order. Returns false when it was a no-op. */
-  private transition(o: OrderRow, lines: LineRow[], t: Transition, at: number, nowMs: number): 'applied' | 'noop' {
+  private transition(o: OrderRow, lines: Line[], t: Transition, at: number, nowMs: number): 'applied' | 'noop' {
     const d = decide({ status: o.status, holding: o.holding === 1 }, t);
     if (d.kind === 'noop') return 'noop';
     if (d.kind === 'refused') {
@@ -417,10 +427,8 @@ export class SqliteStore implements Store {
       oversold += mv.oversold;
       const note = mv.oversold > 0 ? `oversold by ${mv.oversold}` : null;
       this.move(l.sku, mv.onHandDelta, mv.reservedDelta, d.reason, at, o.id, note);
-    }
-    if (o.holding === 1) {
-      this.q(`UPDATE order_lines SET hold_until = NULL WHERE order_id = ?`).run(o.id);
-      for (const l of lines) l.hold_until = null;
+      // Every transition that applies takes an order out of pending.
+      if (o.status === 'pending') this.q(`DELETE FROM pending WHERE sku = ? AND until = ? AND order_id = ?`).run(l.sku, o.expires_at, o.id);
     }
     this.q(`UPDATE orders SET status = ?, holding = 0, updated_at = ?, oversold_units = oversold_units + ?, late_payment = late_payment OR ? WHERE id = ?`)
       .run(d.status, at, oversold, d.latePayment ? 1 : 0, o.id);
@@ -429,7 +437,7 @@ export class SqliteStore implements Store {
   }
 
   /** Records the expiry of an order past its window, at the moment it expired. */
-  private settleExpiry(o: OrderRow, lines: LineRow[], nowMs: number): boolean {
+  private settleExpiry(o: OrderRow, lines: Line[], nowMs: number): boolean {
     if (!isDue(o.status, o.expires_at, nowMs)) return false;
     this.transition(o, lines, 'expire', o.expires_at, nowMs);
     return true;
@@ -446,7 +454,7 @@ export class SqliteStore implements Store {
             [{ event: n.eventId, orderId: ev.order_id, transition: ev.transition }]);
         }
       }
-      const lines = this.lines(o.id);
+      const lines = decodeLines(o.lines);
       this.settleExpiry(o, lines, n.nowMs);
       const repeat = isRepeat(o.status, n.transition);
       this.transition(o, lines, n.transition, n.nowMs, n.nowMs);
@@ -459,8 +467,10 @@ export class SqliteStore implements Store {
 
   async expireDue(nowMs: number): Promise<string[]> {
     return this.write(() => {
-      const due = this.q(`SELECT * FROM orders WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at, placed_at, id`).all(nowMs) as OrderRow[];
-      for (const o of due) this.settleExpiry(o, this.lines(o.id), nowMs);
+      // Only pending orders have rows in `pending`: the sweep reads that table, not every order ever placed.
+      const due = this.q(`SELECT * FROM orders WHERE id IN (SELECT order_id FROM pending WHERE until <= ?) AND status = 'pending'
+        ORDER BY expires_at, placed_at, id`).all(nowMs) as OrderRow[];
+      for (const o of due) this.settleExpiry(o, decodeLines(o.lines), nowMs);
       return due.map((o) => o.id);
     });
   }
