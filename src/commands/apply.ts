@@ -12,6 +12,7 @@ import { withStore, type Context } from '../cli/context.js';
 import { openSource } from '../io/source.js';
 import { mergeLines, newOrderId } from './order.js';
 import type { Output } from './output.js';
+import { LineWriter } from './stream.js';
 
 type Event = Record<string, unknown>;
 
@@ -70,31 +71,38 @@ function parseLine(text: string): Event {
 
 export async function apply(o: { file: string; stopOnError: boolean }, ctx: Context): Promise<Output> {
   const { stream: input } = await openSource(o.file, ctx.io.stdin);
-  const out = ctx.io.stdout;
+  const out = new LineWriter(ctx.io.stdout);
   let firstFailure = 0;
   let applied = 0;
   let failed = 0;
   await withStore(ctx, async (store) => {
     const rl = createInterface({ input, crlfDelay: Infinity });
     let line = 0;
-    for await (const text of rl) {
-      line++;
-      if (text.trim() === '') continue;
-      try {
-        const result = await applyEvent(store, parseLine(text), ctx.clock());
-        out.write(`${JSON.stringify({ line, ok: true, result })}\n`);
-        applied++;
-      } catch (e) {
-        // The store itself failing (locked, full, damaged) stops the stream: later events would fail too.
-        if (!(e instanceof InvError) || e instanceof StoreError) throw e;
-        failed++;
-        firstFailure ||= e.exitCode;
-        out.write(`${JSON.stringify({ line, ok: false, error: { code: e.code, message: e.message, details: e.details } })}\n`);
-        if (o.stopOnError) {
-          ctx.note(`stopped at line ${line} (--stop-on-error)`);
-          break;
+    try {
+      for await (const text of rl) {
+        line++;
+        if (text.trim() === '') continue;
+        try {
+          const result = await applyEvent(store, parseLine(text), ctx.clock());
+          out.push(`${JSON.stringify({ line, ok: true, result })}\n`);
+          applied++;
+        } catch (e) {
+          // The store itself failing (locked, full, damaged) stops the stream: later events would fail too.
+          if (!(e instanceof InvError) || e instanceof StoreError) throw e;
+          failed++;
+          firstFailure ||= e.exitCode;
+          out.push(`${JSON.stringify({ line, ok: false, error: { code: e.code, message: e.message, details: e.details } })}\n`);
+          if (o.stopOnError) {
+            out.flush();
+            ctx.note(`stopped at line ${line} (--stop-on-error)`);
+            break;
+          }
         }
+        await out.ready();
       }
+    } finally {
+      // What was applied is said, even when the store fails on a later line.
+      out.flush();
     }
   });
   if (failed > 0) ctx.io.stderr.write(`inv: ${failed} of ${applied + failed} events failed (see the lines with "ok": false); the others were applied\n`);

@@ -1,7 +1,21 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 
 const FLUSH_AT = 1 << 16;
+
+/** Resolves when a full stream has drained, or closed, or failed; leaves no listener behind. */
+function writable(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+  });
+}
 
 /**
  * Writes pieces of text in 64 KiB chunks, waiting whenever the stream is full,
@@ -19,7 +33,7 @@ export async function writePieces(out: Writable, pieces: Iterable<string> | Asyn
     if (buf === '' || error) return;
     const ok = out.write(buf);
     buf = '';
-    if (!ok) await Promise.race([once(out, 'drain'), once(out, 'close'), once(out, 'error')]);
+    if (!ok) await writable(out);
   };
   try {
     for await (const piece of pieces) {
@@ -32,4 +46,44 @@ export async function writePieces(out: Writable, pieces: Iterable<string> | Asyn
     out.off('error', onError);
   }
   return error;
+}
+
+/**
+ * Result lines of a long stream (`inv apply`): written together once the input
+ * read so far is used up (or every 64 KiB), not one write per line, so that a
+ * replayed day does not pay a system call per event while a live queue feeding
+ * one event at a time still gets each answer at once.
+ */
+export class LineWriter {
+  private buf = '';
+  private scheduled = false;
+  private full: Promise<void> | null = null;
+
+  constructor(private readonly out: Writable) {}
+
+  push(line: string): void {
+    this.buf += line;
+    if (this.buf.length >= FLUSH_AT) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.buf === '') return;
+    const ok = this.out.write(this.buf);
+    this.buf = '';
+    if (!ok && !this.full) {
+      this.full = writable(this.out).then(() => {
+        this.full = null;
+      });
+    }
+  }
+
+  /** Waits while the reader is behind, so that memory stays flat. */
+  async ready(): Promise<void> {
+    if (this.full) await this.full;
+  }
 }

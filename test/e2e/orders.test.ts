@@ -238,6 +238,29 @@ describe('inv apply', () => {
     expect(Date.parse(b) - Date.parse(a)).toBeGreaterThanOrEqual(1000);
   });
 
+  it('a live queue gets each answer before it sends the next event', async () => {
+    const s = shop('on-order');
+    const p = spawn(process.execPath, [BIN, '--db', s.db, 'apply', '-'], { env: { PATH: process.env.PATH, HOME: s.dir } });
+    let out = '';
+    let wake = () => {};
+    p.stdout.on('data', (d) => {
+      out += d;
+      wake();
+    });
+    const answers = async (n: number) => {
+      const deadline = Date.now() + 10_000;
+      while (out.split('\n').length - 1 < n && Date.now() < deadline) await new Promise<void>((r) => (wake = r, setTimeout(r, 200)));
+      return out.split('\n').length - 1;
+    };
+    for (let i = 1; i <= 3; i++) {
+      p.stdin.write(`${JSON.stringify({ type: 'place', id: `live${i}`, provider: 'card', items: [{ sku: 'TEE', qty: 1 }] })}\n`);
+      expect(await answers(i)).toBe(i); // the stream stays open: the answer came without waiting for more input
+    }
+    p.stdin.end();
+    await new Promise((r) => p.on('close', r));
+    expect(out.trim().split('\n').map((l) => JSON.parse(l).result.id)).toEqual(['live1', 'live2', 'live3']);
+  });
+
   it('a folder instead of a file is a usage error', () => {
     const s = shop('on-order');
     expect(s.run(['apply', s.dir]).code).toBe(2);
