@@ -8,6 +8,11 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   process.stdout.write(`${require('../package.json').version}\n`);
   return;
 }
+if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h') && !process.stdout.isTTY) {
+  // The same text the CLI prints to a pipe, rendered at build time (scripts/build.mjs).
+  process.stdout.write(require('node:fs').readFileSync(`${__dirname}/../dist/help.txt`, 'utf8'));
+  return;
+}
 
 process.on('SIGINT', () => {
   // Every write is a transaction: the one under way is rolled back by SQLite; what a

@@ -11,7 +11,7 @@
 // The prompts package and the CSV parser stay outside every bundle and are
 // loaded from node_modules by the commands that use them.
 import { build } from 'esbuild';
-import { readdirSync, renameSync, rmSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 const common = {
   bundle: true,
@@ -72,6 +72,18 @@ await Promise.all([
   build({ ...common, entryPoints: ['src/main.ts'], outfile: `${out}/inv.cjs`, plugins: [commandsApart, lazyChildProcess, noColourDetection], supported: { 'dynamic-import': false } }),
   build({ ...common, entryPoints: commands.map((c) => `src/commands/${c}.ts`), outdir: `${out}/commands`, outExtension: { '.js': '.cjs' }, plugins: [noColourDetection] }),
 ]);
+// `inv --help` printed to a pipe or file is fixed at build time (commander wraps at
+// 80 columns there): bin/inv.cjs prints this copy without loading the CLI at all.
+// On a terminal the CLI formats it for the terminal's width instead.
+const { createRequire } = await import('node:module');
+const help = [];
+const code = await createRequire(import.meta.url)(`../${out}/inv.cjs`).main({
+  argv: ['--help'], env: {}, stdin: process.stdin, stderr: process.stderr,
+  stdout: { isTTY: false, write: (s) => help.push(s) },
+});
+if (code !== 0 || help.length === 0) throw new Error('could not render the help text');
+writeFileSync(new URL(`../${out}/help.txt`, import.meta.url), help.join(''));
+
 const old = `dist.old-${process.pid}`;
 try {
   renameSync(new URL('../dist', import.meta.url), new URL(`../${old}`, import.meta.url));

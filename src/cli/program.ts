@@ -107,6 +107,9 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // The width of the terminal written to, from io rather than process (build.mjs renders the help for a pipe).
+      getOutHelpWidth: () => (io.stdout.isTTY ? ((io.stdout as { columns?: number }).columns ?? 80) : 80),
+      getErrHelpWidth: () => (io.stderr.isTTY ? ((io.stderr as { columns?: number }).columns ?? 80) : 80),
       outputError: () => {}, // main() prints the one-line error itself
     });
 

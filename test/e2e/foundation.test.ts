@@ -265,6 +265,15 @@ describe('help, version, demo', () => {
     expect(r.stdout).toMatchSnapshot();
   });
 
+  it('--help printed without loading the CLI is the text the CLI itself prints', () => {
+    const fast = inv(['--help'], { home: dir });
+    expect(inv(['-h'], { home: dir }).stdout).toBe(fast.stdout);
+    // Any other argument goes through commander, which renders it afresh.
+    const full = inv(['-q', '--help'], { home: dir });
+    expect(full.code).toBe(0);
+    expect(fast.stdout).toBe(full.stdout);
+  });
+
   it('demo runs on a temporary store and shows both modes', () => {
     const r = inv(['demo', '--json', '--now', NOW], { home: dir });
     expect(r.code).toBe(0);
