@@ -66,7 +66,9 @@ function bareLoop(path, lines) {
 
 export default async function orders({ quick }) {
   const n = quick ? 10_000 : 100_000;
-  const runs = quick ? 1 : 3;
+  // The disk here is shared and its speed drifts over minutes: five pairs, each
+  // run in turn first, and the medians of each side.
+  const runs = quick ? 1 : 5;
   const { dir, cleanup } = scratch();
   try {
     const lines = events(n);
@@ -76,10 +78,12 @@ export default async function orders({ quick }) {
     const bareRates = [];
     for (let r = 0; r < runs; r++) {
       const db = seed(dir, `apply${r}.db`);
+      if (r % 2 === 1) bareRates.push(bareLoop(join(dir, `bare${r}.db`), lines));
       const t = timed(process.execPath, [BIN, '--db', db, '--now', NOW, '--quiet', 'apply', file], { env: benchEnv(dir) });
       if (t.code !== 0) throw new Error(`inv apply failed (${t.code}): ${t.stderr.slice(0, 300)}`);
       applyRates.push(n / (t.ms / 1000));
-      bareRates.push(bareLoop(join(dir, `bare${r}.db`), lines));
+      if (r % 2 === 0) bareRates.push(bareLoop(join(dir, `bare${r}.db`), lines));
+      process.stderr.write(`  apply pair ${r + 1}: ${Math.round(applyRates[r])} vs ${Math.round(bareRates[r])} events/s (${(applyRates[r] / bareRates[r]).toFixed(2)}×)\n`);
     }
     const apply = median(applyRates);
     const bare = median(bareRates);
