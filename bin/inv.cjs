@@ -2,34 +2,98 @@
 'use strict';
 // Only this file ends the process (CONVENTIONS 1). CommonJS, so that start-up is
 // a single file load (see scripts/build.mjs).
+const fs = require('node:fs');
+
+/** The reader went away (`inv export | head`): stop quietly, as other tools do. */
+function onStreamError(e) {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+}
+
+/**
+ * stdout or stderr for the CLI. Node's process.stdout builds the stream and
+ * socket machinery on first use (~5 ms, a tenth of a start), while most commands
+ * write one result: writes go straight to the descriptor until something needs
+ * the stream itself (events, a terminal's width, a descriptor that would block),
+ * and from then on everything goes through the stream, in order.
+ */
+function output(fd, name) {
+  let stream;
+  const real = () => {
+    if (!stream) {
+      stream = process[name];
+      stream.on('error', onStreamError);
+    }
+    return stream;
+  };
+  let plain = false; // a pipe, file or socket: never a terminal
+  try {
+    plain = !fs.fstatSync(fd).isCharacterDevice();
+  } catch {
+    // closed or odd: let Node decide
+  }
+  const write = (chunk, encoding, done) => {
+    if (stream) return stream.write(chunk, encoding, done);
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk;
+    let off = 0;
+    try {
+      while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      if (e.code === 'EPIPE') onStreamError(e);
+      if (e.code !== 'EAGAIN') throw e;
+      return real().write(buf.subarray(off), done); // a non-blocking pipe that is full
+    }
+    const cb = typeof encoding === 'function' ? encoding : done;
+    if (cb) process.nextTick(cb);
+    return true;
+  };
+  return new Proxy({}, {
+    get(_t, key) {
+      if (key === 'write') return write;
+      if (key === 'isTTY' && plain && !stream) return false;
+      const s = real();
+      const v = s[key];
+      return typeof v === 'function' ? v.bind(s) : v;
+    },
+    set(_t, key, value) {
+      real()[key] = value;
+      return true;
+    },
+  });
+}
+
+const stdout = output(1, 'stdout');
+const stderr = output(2, 'stderr');
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // Scripts ask this often; it needs none of the rest.
-  process.stdout.write(`${require('../package.json').version}\n`);
+  stdout.write(`${require('../package.json').version}\n`);
   return;
 }
-if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h') && !process.stdout.isTTY) {
+if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h') && !stdout.isTTY) {
   // The same text the CLI prints to a pipe, rendered at build time (scripts/build.mjs).
-  process.stdout.write(require('node:fs').readFileSync(`${__dirname}/../dist/help.txt`, 'utf8'));
+  stdout.write(fs.readFileSync(`${__dirname}/../dist/help.txt`, 'utf8'));
   return;
 }
 
 process.on('SIGINT', () => {
   // Every write is a transaction: the one under way is rolled back by SQLite; what a
   // stream (inv apply) already reported as done stays done.
-  process.stderr.write('inv: interrupted; the change under way was rolled back\n');
+  stderr.write('inv: interrupted; the change under way was rolled back\n');
   process.exit(130);
 });
-// The reader went away (`inv export | head`): stop quietly, as other tools do.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
-}
 
 require('../dist/inv.cjs')
-  .main({ argv, env: process.env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })
+  .main({
+    argv,
+    env: process.env,
+    // process.stdin builds a stream for fd 0 when first read (~5 ms): only the commands that read it pay.
+    get stdin() {
+      return process.stdin;
+    },
+    stdout,
+    stderr,
+  })
   .then((code) => {
     process.exitCode = code;
   });

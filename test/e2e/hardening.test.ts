@@ -275,3 +275,49 @@ describe('a full disk', () => {
     expect(existsSync(s.db)).toBe(true);
   });
 });
+
+describe('output to pipes', () => {
+  // 3,000 SKUs: the listing is far larger than a pipe holds (64 KiB).
+  const big = () => {
+    const s = tempStore();
+    const csv = join(s.dir, 'many.csv');
+    writeFileSync(csv, `sku,name,quantity\n${Array.from({ length: 3000 }, (_, i) => `SKU-${i},A product with a long enough name ${i},${i}`).join('\n')}\n`);
+    expect(s.run(['import', csv]).code).toBe(0);
+    return s;
+  };
+
+  it('a reader that goes away (| head) ends inv quietly with exit 0, for printed and streamed output', () => {
+    const s = big();
+    for (const args of [['stock'], ['stock', '--json'], ['export', '--format', 'csv']]) {
+      const line = [process.execPath, BIN, '--db', s.db, ...args].map((a) => `'${a}'`).join(' ');
+      const r = spawnSync('bash', ['-c', `set -o pipefail; ${line} | head -c 100 >/dev/null`], { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    }
+  });
+
+  it('a non-blocking pipe that fills up still gets every byte, in order', () => {
+    const s = big();
+    const expected = s.run(['stock']).stdout;
+    expect(expected.length).toBeGreaterThan(1 << 17);
+    // Python hands inv a pipe in O_NONBLOCK mode and reads it only after a pause.
+    const py = `
+import os, fcntl, subprocess, sys, time
+r, w = os.pipe()
+fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
+p = subprocess.Popen(sys.argv[1:], stdout=w)
+os.close(w)
+time.sleep(0.5)
+out = b''
+while True:
+    chunk = os.read(r, 65536)
+    if not chunk: break
+    out += chunk
+sys.stdout.buffer.write(out)
+sys.exit(p.wait())`;
+    const r = spawnSync('python3', ['-c', py, process.execPath, BIN, '--db', s.db, 'stock'], { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8', maxBuffer: 1 << 26 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(expected);
+  });
+});
