@@ -10,6 +10,7 @@ import {
   MATERIAL_PER_1000, SHALLOW_UNITS, TRAFFIC_LEVELS, decide, reconcile, type Recommendation, type Risk, type SimVerdict, type StockDepth, type TrafficLevel,
 } from '../core/recommend.js';
 import type { Store } from '../core/ports.js';
+import { quantile } from '../core/stats.js';
 import { iso, parseInteger, parseTime } from '../core/values.js';
 import { READ, withStore, type Context } from '../cli/context.js';
 import { renderRecommendation } from '../render/recommend.js';
@@ -74,8 +75,6 @@ export function parseParams(o: RecommendOptions, nowMs: number): RecommendParams
   if (peakUntilMs !== null && peakUntilMs <= nowMs) throw new UsageError(`--peak-until (${iso(peakUntilMs)}) is in the past`);
   return { providers, traffic, stockDepth, fromStore: Boolean(o.fromStore), restockDays, peakFromMs, peakUntilMs };
 }
-
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 
 /** What the store says about stock depth: the distribution of available units per SKU. */
 export async function readDepth(store: Store, nowMs: number): Promise<{ depth: StockDepth & { skus: number; p10: number; p90: number }; available: { sku: string; available: number }[] }> {

@@ -4,9 +4,11 @@
  * recommendation (issue 6) call this; it never touches the store.
  */
 import { MODES, type Mode } from '../core/modes.js';
+import { quantile } from '../core/stats.js';
 import { Engine, METRICS, METRIC_COUNT, type Metric } from './engine.js';
 import type { SimModel } from './model.js';
 
+export { quantile } from '../core/stats.js';
 export { METRICS, type Metric } from './engine.js';
 export * from './model.js';
 export { TRAFFIC, TRAFFIC_NAMES, type TrafficName } from './traffic.js';
@@ -25,16 +27,6 @@ export interface SimResult {
   /** The resolved model, in scenario-file form: save it and run it again with --scenario. */
   params: SimModel;
   results: Record<Mode, ModeResults>;
-}
-
-/**
- * The q-quantile of sorted values by nearest rank: always one of the trials'
- * own values, so a count stays a whole number ("between 25 and 46 oversold orders").
- */
-export function quantile(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  return sorted[Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1))];
 }
 
 /** Rounds for the JSON document: 4 decimals is far below any interval's width. */
