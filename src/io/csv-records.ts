@@ -13,6 +13,29 @@ import { invalidInput } from '../core/errors.js';
 
 export type OnRecord = (cells: string[], line: number) => void;
 
+export const SEPARATORS = [',', ';', '\t'] as const;
+export type Separator = (typeof SEPARATORS)[number];
+
+/**
+ * The field separator of a CSV file, read off its header line: the one of
+ * `,` `;` and tab that occurs most often outside quotes. Spreadsheets in much of
+ * Europe save "CSV" with semicolons; a tab-separated export is common too.
+ * A tie, or none at all (a one-column header), means a comma.
+ */
+export function sniffSeparator(start: string): Separator {
+  const counts = { ',': 0, ';': 0, '\t': 0 } as Record<Separator, number>;
+  let quoted = false;
+  for (let i = 0; i < start.length; i++) {
+    const ch = start[i];
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === '\n' || ch === '\r')) break;
+    else if (!quoted && ch in counts) counts[ch as Separator]++;
+  }
+  let best: Separator = ',';
+  for (const sep of SEPARATORS) if (counts[sep] > counts[best]) best = sep;
+  return best;
+}
+
 /** Line breaks inside a record's quoted fields; also how many of them are CRLF. */
 function breaks(cells: string[]): { all: number; crlf: number } {
   let all = 0;
@@ -41,8 +64,8 @@ class LineParser extends Parser {
   /** First line of the record being read when an error stops the parser. */
   nextStart = 1;
 
-  constructor(private readonly onRecord: OnRecord) {
-    super({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+  constructor(private readonly onRecord: OnRecord, delimiter: Separator) {
+    super({ bom: true, delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
   }
 
   override push(record: unknown): boolean {
@@ -71,8 +94,8 @@ export class CsvRecords {
   private readonly parser: LineParser;
   private failure: unknown = null;
 
-  constructor(private readonly source: string, onRecord: OnRecord) {
-    this.parser = new LineParser(onRecord);
+  constructor(private readonly source: string, onRecord: OnRecord, delimiter: Separator = ',') {
+    this.parser = new LineParser(onRecord, delimiter);
     this.parser.on('error', (e) => {
       this.failure ??= e;
     });

@@ -7,12 +7,14 @@
  */
 import type { ImportRow } from '../core/ports.js';
 import { invalidInput } from '../core/errors.js';
-import { CsvRecords } from './csv-records.js';
+import { CsvRecords, sniffSeparator, type Separator } from './csv-records.js';
 import { mapInvObject } from './formats/inv.js';
 import { openCsv, type CsvFormat, type FormatName } from './formats/index.js';
 import { JsonArrayRecords, NdjsonRecords } from './json-records.js';
 import { Header, SKIP_TEXT, type Layout, type Refusal, type Sink, type SkipReason } from './rows.js';
 import { EncodingError, checkedChunks, type Source } from './source.js';
+
+const SEPARATOR_NAMES: Record<Separator, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
 
 /** Refusals kept for the report; beyond this they are only counted (memory stays flat). */
 export const MAX_DETAILS = 10_000;
@@ -130,6 +132,7 @@ export async function readImport(src: Source, opts: ReadOptions, hooks: ReadHook
   let rows = 0;
   let bytes = 0;
   let csv: CsvRecords | null = null;
+  let separator: Separator = ',';
   let json: JsonArrayRecords | NdjsonRecords | null = null;
   const decoder = new TextDecoder('utf-8', { ignoreBOM: false });
 
@@ -146,7 +149,7 @@ export async function readImport(src: Source, opts: ReadOptions, hooks: ReadHook
       }
       layout = opened.layout;
       format = opened.format;
-      if (opts.format === 'auto') hooks.picked(layout.label);
+      if (opts.format === 'auto' || separator !== ',') hooks.picked(separator === ',' ? layout.label : `${layout.label}, ${SEPARATOR_NAMES[separator]}-separated`);
       if (opts.location !== undefined && !layout.hasLocations) {
         throw invalidInput(`--location: ${layout.label} has no locations`, [], 'leave --location out');
       }
@@ -163,7 +166,10 @@ export async function readImport(src: Source, opts: ReadOptions, hooks: ReadHook
       bytes += chunk.length;
       if (kind === null) {
         kind = kindOf(src, opts.format, chunk.subarray(0, 64).toString('utf8'));
-        if (kind === 'csv') csv = new CsvRecords(src.name, onRecord);
+        if (kind === 'csv') {
+          separator = sniffSeparator(chunk.subarray(0, 1 << 16).toString('utf8'));
+          csv = new CsvRecords(src.name, onRecord, separator);
+        }
         else {
           format = kind;
           const label = kind === 'json' ? 'json (inv)' : 'ndjson (inv)';

@@ -35,6 +35,26 @@ describe("inv's own CSV", () => {
     expect(s.run(['verify']).code).toBe(0);
   });
 
+  it('reads semicolon- and tab-separated files (spreadsheets saved as CSV in much of Europe) and says so', () => {
+    const s = tempStore();
+    const semi = join(s.dir, 'lager.csv');
+    writeFileSync(semi, 'SKU;Name;Quantity\r\nMUG;"Becher; blau, groß";12\r\nTEE;T-Shirt;3\r\n');
+    const r = s.run(['import', semi, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('as csv (inv), semicolon-separated');
+    const tab = join(s.dir, 'stock.tsv');
+    writeFileSync(tab, 'sku\tname\tquantity\nCAP\tCap, red\t4\n');
+    expect(s.run(['import', tab]).stderr).toContain('tab-separated');
+    expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([['CAP', 'Cap, red', 4], ['MUG', 'Becher; blau, groß', 12], ['TEE', 'T-Shirt', 3]]);
+    // With --format named, the separator is still read off the header, and said.
+    const shop = join(s.dir, 'shopify.csv');
+    writeFileSync(shop, 'Handle;Title;Variant SKU;Variant Inventory Tracker;Variant Inventory Qty\nmug;Mug;MUG;shopify;20\n');
+    const f = s.run(['import', shop, '--format', 'shopify']);
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stderr).toContain('semicolon-separated');
+    expect(item(s, 'MUG')?.onHand).toBe(20);
+  });
+
   it('importing the same file twice changes nothing the second time', () => {
     const s = tempStore();
     s.run(['import', fixture('names.csv')]);

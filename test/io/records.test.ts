@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvRecords } from '../../src/io/csv-records.js';
+import { CsvRecords, sniffSeparator } from '../../src/io/csv-records.js';
 import { JsonArrayRecords, NdjsonRecords } from '../../src/io/json-records.js';
 import type { Refusal } from '../../src/io/rows.js';
 
@@ -35,6 +35,17 @@ describe('CSV records and their first line', () => {
 
   it('keeps a quote inside an unquoted field (12" pizza)', async () => {
     expect((await csv('sku,name\nP,12" pizza\n'))[1]).toEqual([['P', '12" pizza'], 2]);
+  });
+});
+
+describe('the field separator, read off the header', () => {
+  it('is the most frequent of comma, semicolon and tab outside quotes; a tie or none is a comma', () => {
+    expect(sniffSeparator('sku,name,quantity\nA;B;C;D;E;F\n')).toBe(',');
+    expect(sniffSeparator('sku;name;quantity\r\nA,1;"x, y";2\n')).toBe(';');
+    expect(sniffSeparator('sku\tname\tquantity\n')).toBe('\t');
+    expect(sniffSeparator('"sku;a;b;c",name,quantity\n')).toBe(','); // inside quotes does not count
+    expect(sniffSeparator('sku\nA\n')).toBe(',');
+    expect(sniffSeparator('sku;name,quantity\n')).toBe(',');
   });
 });
 
