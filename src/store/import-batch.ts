@@ -25,7 +25,7 @@
  * fsync at the commit, whatever the number of rows.
  */
 import type { Statement } from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -203,8 +203,13 @@ class WorkerStager implements Stager {
   private attached = false;
   private wake: (() => void) | null = null;
 
+  private readonly removeDir = (): void => rmSync(this.dir, { recursive: true, force: true });
+
   constructor(private readonly db: DB, sqlite: string) {
-    this.dir = mkdtempSync(join(tmpdir(), 'inv-import-'));
+    sweepStaleScratch();
+    this.dir = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
+    // Interrupted (Ctrl-C ends the process from bin/inv.cjs): the scratch folder goes with it.
+    process.once('exit', this.removeDir);
     this.file = join(this.dir, 'stage.db');
     this.worker = new Worker(STAGER_THREAD, {
       eval: true,
@@ -282,7 +287,32 @@ class WorkerStager implements Stager {
       this.db.exec('DETACH DATABASE stage');
       this.attached = false;
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    this.removeDir();
+    process.off('exit', this.removeDir);
+  }
+}
+
+const SCRATCH_PREFIX = 'inv-import-';
+
+/**
+ * Scratch folders of imports whose process is gone (killed outright, so that no
+ * exit hook ran): the folder names carry the pid, and the next import removes them.
+ */
+function sweepStaleScratch(): void {
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^inv-import-(\d+)-/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, inv, invAsync, tempDir, tempStore } from '../helpers.js';
@@ -233,6 +233,34 @@ describe('crash safety of a large import', () => {
     }
     expect(outcomes.before + outcomes.after).toBe(20);
   }, 120_000);
+});
+
+describe("an import's scratch folder", () => {
+  it('goes away when the import is interrupted, and a killed import\'s is removed by the next one', async () => {
+    const s = tempStore();
+    const tmp = join(s.dir, 'tmp');
+    mkdirSync(tmp);
+    const env = { PATH: process.env.PATH, HOME: s.dir, TMPDIR: tmp };
+    const scratch = () => readdirSync(tmp).filter((n) => n.startsWith('inv-import-'));
+    // Ctrl-C while reading stdin (stdin imports stage through a scratch file).
+    const p = spawn(process.execPath, [BIN, '--db', s.db, 'import', '-'], { env });
+    p.stdin.write('sku,quantity\nA,1\n');
+    for (let i = 0; i < 100 && scratch().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(scratch()).toHaveLength(1);
+    p.kill('SIGINT');
+    const code = await new Promise((r) => p.on('close', r));
+    expect(code).toBe(130);
+    expect(scratch()).toEqual([]);
+    expect(s.run(['stock', '--json']).json.items).toEqual([]);
+    // A folder left by a process that no longer runs (SIGKILL leaves no chance to
+    // clean up) is removed by the next import; one of a live process is not.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    mkdirSync(join(tmp, `inv-import-${gone}-x1`));
+    mkdirSync(join(tmp, `inv-import-${process.pid}-x2`));
+    const r = spawnSync(process.execPath, [BIN, '--db', s.db, 'import', '-'], { env, input: 'sku,quantity\nA,1\n', encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(scratch()).toEqual([`inv-import-${process.pid}-x2`]);
+  });
 });
 
 describe('a full disk', () => {
