@@ -35,6 +35,13 @@ const HOURS = 3_600_000;
 /** Units of a SKU held by orders past their window: already available again (SPEC section 2, Clock). */
 const DUE_HELD = `(SELECT COALESCE(SUM(p.qty), 0) FROM pending p WHERE p.sku = s.sku AND p.until <= @now AND p.held = 1)`;
 
+/** Enough available for a line: holds past their window count, but are only summed when the plain check falls short. */
+const ENOUGH = `s.sku = @sku AND (s.on_hand - s.reserved >= @need OR s.on_hand - s.reserved + ${DUE_HELD} >= @need)`;
+const TAKE_IF_AVAILABLE = `UPDATE skus AS s SET on_hand = on_hand + @onHand, reserved = reserved + @reserve WHERE ${ENOUGH}`;
+const IS_AVAILABLE = `SELECT 1 FROM skus AS s WHERE ${ENOUGH}`;
+const SKU_ROW = `SELECT s.*, ${DUE_HELD} AS due FROM skus s WHERE s.sku = @sku`;
+const ALL_SKU_ROWS = `SELECT s.*, ${DUE_HELD} AS due FROM skus s ORDER BY s.sku`;
+
 export class SqliteStore implements Store {
   private readonly stmts = new Map<string, Statement>();
   /** One transaction wrapper for every call: better-sqlite3 builds four functions per db.transaction(). */
@@ -167,7 +174,7 @@ export class SqliteStore implements Store {
   }
 
   private skuRow(sku: string, nowMs: number): SkuRow | undefined {
-    return this.q(`SELECT s.*, ${DUE_HELD} AS due FROM skus s WHERE s.sku = @sku`).get({ sku, now: nowMs }) as SkuRow | undefined;
+    return this.q(SKU_ROW).get({ sku, now: nowMs }) as SkuRow | undefined;
   }
 
   private mustSku(sku: string, nowMs: number): SkuRow {
@@ -179,7 +186,7 @@ export class SqliteStore implements Store {
   async listStock(q: { skus?: string[]; nowMs: number }): Promise<StockItem[]> {
     return this.read(() => {
       if (q.skus && q.skus.length > 0) return q.skus.map((sku) => this.item(this.mustSku(sku, q.nowMs)));
-      return (this.q(`SELECT s.*, ${DUE_HELD} AS due FROM skus s ORDER BY s.sku`).all({ now: q.nowMs }) as SkuRow[]).map((r) => this.item(r));
+      return (this.q(ALL_SKU_ROWS).all({ now: q.nowMs }) as SkuRow[]).map((r) => this.item(r));
     });
   }
 
@@ -192,7 +199,7 @@ export class SqliteStore implements Store {
   /** Streams every SKU, for exports and `stock --json` on large stores. */
   *iterateStock(nowMs: number): IterableIterator<StockItem> {
     try {
-      for (const r of this.q(`SELECT s.*, ${DUE_HELD} AS due FROM skus s ORDER BY s.sku`).iterate({ now: nowMs }) as IterableIterator<SkuRow>) {
+      for (const r of this.q(ALL_SKU_ROWS).iterate({ now: nowMs }) as IterableIterator<SkuRow>) {
         yield this.item(r);
       }
     } catch (e) {
@@ -385,12 +392,10 @@ export class SqliteStore implements Store {
         if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
         throw new RefusedError('ORDER_EXISTS', `order "${p.id}" exists already`, [{ id: p.id }], `see it with: inv order show ${p.id}`);
       }
-      // Check and take in one conditional UPDATE, under the write lock. Holds past
-      // their window count as available, but are only summed when the plain check falls short.
-      const enough = `s.sku = @sku AND (s.on_hand - s.reserved >= @need OR s.on_hand - s.reserved + ${DUE_HELD} >= @need)`;
-      const take = this.q(`UPDATE skus AS s SET on_hand = on_hand + @onHand, reserved = reserved + @reserve WHERE ${enough}`);
+      // Check and take in one conditional UPDATE, under the write lock.
+      const take = this.q(TAKE_IF_AVAILABLE);
       // When nothing is taken (on-payment), only the check: an UPDATE would rewrite the row for nothing.
-      const check = this.q(`SELECT 1 FROM skus AS s WHERE ${enough}`);
+      const check = this.q(IS_AVAILABLE);
       for (const line of p.lines) {
         const effect = placeEffect(mode, line.qty);
         const args = { sku: line.sku, onHand: effect.onHandDelta, reserve: effect.reservedDelta, need: effect.requireAvailable, now: p.nowMs };
