@@ -34,6 +34,7 @@ function output(fd, name) {
   }
   const write = (chunk, encoding, done) => {
     if (stream) return stream.write(chunk, encoding, done);
+    const cb = typeof encoding === 'function' ? encoding : done;
     const buf = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk;
     let off = 0;
     try {
@@ -41,9 +42,8 @@ function output(fd, name) {
     } catch (e) {
       if (e.code === 'EPIPE') onStreamError(e);
       if (e.code !== 'EAGAIN') throw e;
-      return real().write(buf.subarray(off), done); // a non-blocking pipe that is full
+      return real().write(buf.subarray(off), cb); // a non-blocking pipe that is full
     }
-    const cb = typeof encoding === 'function' ? encoding : done;
     if (cb) process.nextTick(cb);
     return true;
   };

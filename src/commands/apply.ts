@@ -5,12 +5,13 @@
  */
 import { createInterface } from 'node:readline';
 import { EXIT, InvError, StoreError, invalidInput } from '../core/errors.js';
+import { mergeLines } from '../core/lifecycle.js';
 import type { Store } from '../core/ports.js';
 import { checkProviderName } from '../core/providers.js';
 import { checkEventId, checkName, checkOrderId, checkSku, parseInteger, parseTime } from '../core/values.js';
 import { withStore, type Context } from '../cli/context.js';
 import { openSource } from '../io/source.js';
-import { mergeLines, newOrderId } from './order.js';
+import { newOrderId } from './order.js';
 import type { Output } from './output.js';
 import { LineWriter } from './stream.js';
 
@@ -102,7 +103,7 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
       }
     } finally {
       // What was applied is said, even when the store fails on a later line.
-      out.flush();
+      out.close();
     }
   });
   if (failed > 0) ctx.io.stderr.write(`inv: ${failed} of ${applied + failed} events failed (see the lines with "ok": false); the others were applied\n`);

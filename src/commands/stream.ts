@@ -28,7 +28,7 @@ function writable(out: Writable): Promise<void> {
  * (a million SKUs: +35 MiB).
  */
 export async function writePieces(out: Writable, pieces: Iterable<string> | AsyncIterable<string>): Promise<Error | null> {
-  let chunk = Buffer.allocUnsafeSlow(FLUSH_AT);
+  const chunk = Buffer.allocUnsafeSlow(FLUSH_AT);
   let used = 0;
   let error: Error | null = null;
   const onError = (e: Error) => {
@@ -44,9 +44,9 @@ export async function writePieces(out: Writable, pieces: Iterable<string> | Asyn
     if (used === 0) return;
     const full = chunk.subarray(0, used);
     used = 0;
-    await send(full);
-    // Reused only once the stream has handed every byte on; otherwise it may still hold this one.
-    if (out.writableLength !== 0) chunk = Buffer.allocUnsafeSlow(FLUSH_AT);
+    // A copy goes out: a stream may keep what it is given (a PassThrough hands the
+    // same Buffer to its reader), while the encoding buffer is reused at once.
+    await send(Buffer.from(full));
   };
   try {
     for await (const piece of pieces) {
@@ -74,7 +74,18 @@ export class LineWriter {
   private scheduled = false;
   private full: Promise<void> | null = null;
 
-  constructor(private readonly out: Writable) {}
+  /** Ctrl-C ends the process at once (bin/inv.cjs): what was applied is still said first. */
+  private readonly onExit = (): void => this.flush();
+
+  constructor(private readonly out: Writable) {
+    process.once('exit', this.onExit);
+  }
+
+  /** Writes what is left; after this, nothing more is pushed. */
+  close(): void {
+    this.flush();
+    process.off('exit', this.onExit);
+  }
 
   push(line: string): void {
     this.buf += line;

@@ -261,6 +261,24 @@ describe('inv apply', () => {
     expect(out.trim().split('\n').map((l) => JSON.parse(l).result.id)).toEqual(['live1', 'live2', 'live3']);
   });
 
+  it('interrupted (Ctrl-C), it has said every event it applied, and only those', async () => {
+    const s = shop('on-order');
+    const file = join(s.dir, 'many.ndjson');
+    writeFileSync(file, Array.from({ length: 20_000 }, () => JSON.stringify({ type: 'stock-add', sku: 'MUG', delta: 1 })).join('\n'));
+    const before = stock(s, 'MUG').onHand as number;
+    const p = spawn(process.execPath, [BIN, '--db', s.db, 'apply', file], { env: { PATH: process.env.PATH, HOME: s.dir } });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    setTimeout(() => p.kill('SIGINT'), 700);
+    const code = await new Promise((r) => p.on('close', r));
+    expect(code).toBe(130);
+    const said = out.trim().split('\n').filter((l) => JSON.parse(l).ok).length;
+    const applied = (stock(s, 'MUG').onHand as number) - before;
+    expect(applied).toBeGreaterThan(0);
+    expect(applied).toBeLessThan(20_000);
+    expect(said).toBe(applied);
+  });
+
   it('a folder instead of a file is a usage error', () => {
     const s = shop('on-order');
     expect(s.run(['apply', s.dir]).code).toBe(2);
