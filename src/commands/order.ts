@@ -1,8 +1,8 @@
 import { invalidInput } from '../core/errors.js';
-import { parseStatus } from '../core/lifecycle.js';
+import { mergeLines, parseStatus } from '../core/lifecycle.js';
 import type { OrderLine } from '../core/ports.js';
 import { checkProviderName } from '../core/providers.js';
-import { MAX_QTY, checkEventId, checkOrderId, checkSku, parseInteger } from '../core/values.js';
+import { checkEventId, checkOrderId, checkSku, parseInteger } from '../core/values.js';
 import { READ, withStore, type Context } from '../cli/context.js';
 import { renderExpired, renderOrder, renderOrders } from '../render/order.js';
 import { output, type Output } from './output.js';
@@ -14,16 +14,6 @@ export function parseItem(text: string): OrderLine {
   const sku = checkSku(text.slice(0, at));
   const qty = parseInteger(`quantity of ${sku}`, text.slice(at + 1), { min: 1 });
   return { sku, qty };
-}
-
-/** The same SKU twice in one order is merged into one line (the README says so). */
-export function mergeLines(lines: OrderLine[]): OrderLine[] {
-  const bySku = new Map<string, number>();
-  for (const l of lines) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.qty);
-  return [...bySku].map(([sku, qty]) => {
-    if (qty > MAX_QTY) throw invalidInput(`quantity of ${sku} (${qty}) is out of range`);
-    return { sku, qty };
-  });
 }
 
 /** 12 random hex digits (Web Crypto, loaded only when an id has to be made up). */

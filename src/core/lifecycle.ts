@@ -3,8 +3,9 @@
  * notification do to stock. The store and the simulator both apply these
  * decisions; neither re-implements them.
  */
-import { UsageError } from './errors.js';
+import { UsageError, invalidInput } from './errors.js';
 import type { Mode } from './modes.js';
+import { MAX_QTY } from './values.js';
 
 export const STATUSES = ['pending', 'paid', 'failed', 'cancelled', 'expired'] as const;
 export type OrderStatus = (typeof STATUSES)[number];
@@ -15,6 +16,16 @@ export const REASONS = [
   'order-cancelled', 'order-expired', 'late-payment',
 ] as const;
 export type MovementReason = (typeof REASONS)[number];
+
+/** The same SKU twice in one order is merged into one line (the README says so). */
+export function mergeLines<L extends { sku: string; qty: number }>(lines: readonly L[]): { sku: string; qty: number }[] {
+  const bySku = new Map<string, number>();
+  for (const l of lines) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.qty);
+  return [...bySku].map(([sku, qty]) => {
+    if (qty > MAX_QTY) throw invalidInput(`quantity of ${sku} (${qty}) is out of range`);
+    return { sku, qty };
+  });
+}
 
 /** What placing a line does: units it must find available, and the deltas it applies. */
 export interface PlaceEffect {

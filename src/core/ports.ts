@@ -87,7 +87,6 @@ export interface Problem {
 export interface PlaceInput {
   id: string;
   provider: string;
-  /** One line per SKU (the commands merge repeats, see mergeLines in commands/order.ts). */
   lines: OrderLine[];
   nowMs: number;
 }

@@ -105,9 +105,11 @@ export const MIGRATIONS: readonly string[] = [
     held     INTEGER NOT NULL,
     PRIMARY KEY (sku, until, order_id)
   ) STRICT, WITHOUT ROWID;
+  -- An order that listed a SKU twice (the store never merged them itself) gets one row for it.
   INSERT INTO pending (sku, until, order_id, qty, held)
-    SELECT l.sku, o.expires_at, o.id, l.qty, o.holding
-    FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status = 'pending';
+    SELECT l.sku, o.expires_at, o.id, SUM(l.qty), o.holding
+    FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status = 'pending'
+    GROUP BY o.id, l.sku;
 
   DROP INDEX orders_due;
   DROP INDEX lines_by_sku;

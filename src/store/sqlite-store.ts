@@ -7,7 +7,7 @@
 import type { Statement } from 'better-sqlite3';
 import { RefusedError } from '../core/errors.js';
 import type { OrderStatus, Transition } from '../core/lifecycle.js';
-import { decide, isDue, isRepeat, lineMove, placeEffect, type MovementReason } from '../core/lifecycle.js';
+import { decide, isDue, isRepeat, lineMove, mergeLines, placeEffect, type MovementReason } from '../core/lifecycle.js';
 import { resolveMode, type Mode, type Policy, type ScheduleWindow } from '../core/modes.js';
 import type {
   Adjusted, Holder, Movement, NotifyInput, OrderDoc, PlaceInput, Problem, StockDetail, StockItem, Store,
@@ -377,12 +377,21 @@ export class SqliteStore implements Store {
   async placeOrder(p: PlaceInput): Promise<OrderDoc> {
     return this.write(() => {
       const config = this.currentConfig();
-      const provider = findProvider(config.catalogue, p.provider);
+      const exists = () => new RefusedError('ORDER_EXISTS', `order "${p.id}" exists already`, [{ id: p.id }], `see it with: inv order show ${p.id}`);
+      let provider: Provider;
+      try {
+        provider = findProvider(config.catalogue, p.provider);
+      } catch (e) {
+        // An order id that is taken is the first thing said, whatever else is wrong.
+        if (this.orderRow(p.id)) throw exists();
+        throw e;
+      }
+      const lines = mergeLines(p.lines); // one pending row per SKU
       const { mode } = resolveMode(config.policy, p.nowMs, provider.name);
       const expiresAt = p.nowMs + Math.round(provider.windowHours * HOURS);
       const order: OrderRow = {
         id: p.id, status: 'pending', mode, provider: provider.name, placed_at: p.nowMs, expires_at: expiresAt,
-        updated_at: p.nowMs, holding: mode === 'on-order' ? 1 : 0, oversold_units: 0, late_payment: 0, lines: encodeLines(p.lines),
+        updated_at: p.nowMs, holding: mode === 'on-order' ? 1 : 0, oversold_units: 0, late_payment: 0, lines: encodeLines(lines),
       };
       try {
         this.q(`INSERT INTO orders (id, status, mode, provider, placed_at, expires_at, updated_at, holding, lines) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?)`)
@@ -390,13 +399,13 @@ export class SqliteStore implements Store {
       } catch (e) {
         // The primary key says it, in the same statement: no separate look-up first.
         if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
-        throw new RefusedError('ORDER_EXISTS', `order "${p.id}" exists already`, [{ id: p.id }], `see it with: inv order show ${p.id}`);
+        throw exists();
       }
       // Check and take in one conditional UPDATE, under the write lock.
       const take = this.q(TAKE_IF_AVAILABLE);
       // When nothing is taken (on-payment), only the check: an UPDATE would rewrite the row for nothing.
       const check = this.q(IS_AVAILABLE);
-      for (const line of p.lines) {
+      for (const line of lines) {
         const effect = placeEffect(mode, line.qty);
         const args = { sku: line.sku, onHand: effect.onHandDelta, reserve: effect.reservedDelta, need: effect.requireAvailable, now: p.nowMs };
         const writes = effect.onHandDelta !== 0 || effect.reservedDelta !== 0;
@@ -413,7 +422,7 @@ export class SqliteStore implements Store {
             .run(p.nowMs, line.sku, effect.onHandDelta, effect.reservedDelta, p.id, `${provider.name}, ${mode}`);
         }
       }
-      return this.doc(order, p.nowMs, false, p.lines.map((l) => ({ sku: l.sku, qty: l.qty })));
+      return this.doc(order, p.nowMs, false, lines);
     });
   }
 

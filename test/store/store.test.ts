@@ -49,18 +49,21 @@ describe('opening a store', () => {
     old.pragma('user_version = 1');
     const t0 = Date.parse('2026-11-27T10:00:00Z');
     old.exec(`
-      INSERT INTO skus (sku, on_hand, reserved) VALUES ('A', 10, 3), ('B', 5, 0), ('C', 4, 1);
+      INSERT INTO skus (sku, on_hand, reserved) VALUES ('A', 10, 3), ('B', 5, 0), ('C', 4, 1), ('D', 6, 3);
       INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id) VALUES
         (${t0}, 'A', 10, 0, 'adjust', NULL), (${t0}, 'B', 5, 0, 'adjust', NULL), (${t0}, 'C', 5, 0, 'adjust', NULL),
         (${t0}, 'A', 0, 3, 'order-placed', 'held'), (${t0}, 'C', 0, 1, 'order-placed', 'held'),
-        (${t0}, 'C', -1, 0, 'order-paid', 'paid');
+        (${t0}, 'C', -1, 0, 'order-paid', 'paid'),
+        (${t0}, 'D', 6, 0, 'adjust', NULL), (${t0}, 'D', 0, 1, 'order-placed', 'twice'), (${t0}, 'D', 0, 2, 'order-placed', 'twice');
       INSERT INTO orders (id, status, mode, provider, placed_at, expires_at, updated_at, holding) VALUES
         ('held', 'pending', 'on-order', 'boleto', ${t0}, ${t0 + 72 * H}, ${t0}, 1),
         ('waits', 'pending', 'on-payment', 'konbini', ${t0}, ${t0 + 24 * H}, ${t0}, 0),
-        ('paid', 'paid', 'on-payment', 'card', ${t0}, ${t0 + H}, ${t0}, 0);
+        ('paid', 'paid', 'on-payment', 'card', ${t0}, ${t0 + H}, ${t0}, 0),
+        ('twice', 'pending', 'on-order', 'card', ${t0}, ${t0 + 2 * H}, ${t0}, 1);
       INSERT INTO order_lines (order_id, line, sku, qty, hold_until) VALUES
         ('held', 1, 'A', 3, ${t0 + 72 * H}), ('held', 2, 'C', 1, ${t0 + 72 * H}),
-        ('waits', 1, 'B', 2, NULL), ('paid', 1, 'C', 1, NULL);`);
+        ('waits', 1, 'B', 2, NULL), ('paid', 1, 'C', 1, NULL),
+        ('twice', 1, 'D', 1, ${t0 + 2 * H}), ('twice', 2, 'D', 2, ${t0 + 2 * H});`);
     old.close();
 
     const store = openSqliteStore({ path });
@@ -71,7 +74,11 @@ describe('opening a store', () => {
       expect((await store.getOrder('paid', now)).lines).toEqual([{ sku: 'C', qty: 1 }]);
       expect((await store.stockDetail('A', now)).holders.map((h) => [h.orderId, h.qty])).toEqual([['held', 3]]);
       expect((await store.stockDetail('B', now)).awaitingPayment.map((h) => [h.orderId, h.qty])).toEqual([['waits', 2]]);
+      // A SKU listed twice by the first version is one pending row, and the order still ends once.
+      expect((await store.stockDetail('D', now)).holders.map((h) => [h.orderId, h.qty])).toEqual([['twice', 3]]);
       expect(await store.verify()).toEqual([]);
+      expect((await store.notify({ id: 'twice', transition: 'pay', nowMs: now })).status).toBe('paid');
+      expect(await store.stockDetail('D', now)).toMatchObject({ onHand: 3, reserved: 0, holders: [] });
       // The upgraded store goes on working: the hold lapses with its window and is recorded once.
       expect((await store.stockDetail('A', t0 + 73 * H)).available).toBe(10);
       expect(await store.expireDue(t0 + 73 * H)).toEqual(['waits', 'held']);
@@ -179,6 +186,26 @@ async function run(ops: Op[], onlyMode?: Mode) {
     store.close();
   }
 }
+
+describe('placing through the store itself', () => {
+  it('merges a SKU listed twice into one line, and a taken id is said before an unknown provider', async () => {
+    const store = fresh();
+    try {
+      await store.adjustStock({ sku: 'A', set: 5, nowMs: 0 });
+      await store.setBaseMode('on-order');
+      const o = await store.placeOrder({ id: 'o1', provider: 'card', lines: [{ sku: 'A', qty: 1 }, { sku: 'A', qty: 2 }], nowMs: 0 });
+      expect(o.lines).toEqual([{ sku: 'A', qty: 3 }]);
+      expect((await store.stockDetail('A', 0)).holders.map((h) => [h.orderId, h.qty])).toEqual([['o1', 3]]);
+      await expect(store.placeOrder({ id: 'o1', provider: 'no-such-provider', lines: [{ sku: 'A', qty: 1 }], nowMs: 0 }))
+        .rejects.toMatchObject({ code: 'ORDER_EXISTS', exitCode: 3 });
+      await expect(store.placeOrder({ id: 'o2', provider: 'no-such-provider', lines: [{ sku: 'A', qty: 1 }], nowMs: 0 }))
+        .rejects.toMatchObject({ exitCode: 2 });
+      expect(await store.verify()).toEqual([]);
+    } finally {
+      store.close();
+    }
+  });
+});
 
 describe('ledger properties (fast-check)', () => {
   it('for any sequence of adjustments and orders, stock equals the ledger and every hold ends once', async () => {
