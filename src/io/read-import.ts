@@ -124,6 +124,29 @@ function lineAt(startLine: number, chunk: Buffer, offset: number): number {
   return line;
 }
 
+/**
+ * Hands on the input's chunks, the first one holding the whole first line (or
+ * 64 KiB of it, or all the input): the format and the CSV separator are read
+ * off it, and a pipe may deliver a header in pieces.
+ */
+async function* firstLineWhole(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let head: Buffer[] | null = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    if (head === null) {
+      yield chunk;
+      continue;
+    }
+    head.push(chunk);
+    size += chunk.length;
+    if (chunk.includes(10) || size >= 1 << 16) {
+      yield head.length === 1 ? chunk : Buffer.concat(head);
+      head = null;
+    }
+  }
+  if (head !== null && head.length > 0) yield Buffer.concat(head);
+}
+
 export async function readImport(src: Source, opts: ReadOptions, hooks: ReadHooks): Promise<ReadResult> {
   const c = new Collector(opts, hooks);
   let kind: 'csv' | 'json' | 'ndjson' | null = null;
@@ -162,7 +185,7 @@ export async function readImport(src: Source, opts: ReadOptions, hooks: ReadHook
   };
 
   try {
-    for await (const chunk of checkedChunks(src)) {
+    for await (const chunk of firstLineWhole(checkedChunks(src))) {
       bytes += chunk.length;
       if (kind === null) {
         kind = kindOf(src, opts.format, chunk.subarray(0, 64).toString('utf8'));

@@ -25,7 +25,7 @@
  * fsync at the commit, whatever the number of rows.
  */
 import type { Statement } from 'better-sqlite3';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -294,9 +294,15 @@ class WorkerStager implements Stager {
 
 const SCRATCH_PREFIX = 'inv-import-';
 
+/** A scratch folder untouched this long belongs to no running import (one writes to it all the time). */
+const STALE_MS = 3_600_000;
+
 /**
  * Scratch folders of imports whose process is gone (killed outright, so that no
- * exit hook ran): the folder names carry the pid, and the next import removes them.
+ * exit hook ran): the folder names carry the pid, and the next import removes
+ * those whose process no longer runs and which nothing has written to for an
+ * hour (a TMPDIR shared with another pid namespace may hold a live import of
+ * the same pid number). Best effort: what cannot be removed is left.
  */
 function sweepStaleScratch(): void {
   let names: string[];
@@ -305,13 +311,22 @@ function sweepStaleScratch(): void {
   } catch {
     return;
   }
+  const old = Date.now() - STALE_MS;
   for (const name of names) {
     const m = /^inv-import-(\d+)-/.exec(name);
     if (!m || Number(m[1]) === process.pid) continue;
     try {
       process.kill(Number(m[1]), 0);
+      continue; // still running
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(tmpdir(), name), { recursive: true, force: true });
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    try {
+      const dir = join(tmpdir(), name);
+      const touched = [dir, ...readdirSync(dir).map((f) => join(dir, f))].map((f) => statSync(f).mtimeMs);
+      if (Math.max(...touched) < old) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // not ours to remove, or gone meanwhile
     }
   }
 }

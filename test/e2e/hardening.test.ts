@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, inv, invAsync, tempDir, tempStore } from '../helpers.js';
@@ -254,12 +254,20 @@ describe("an import's scratch folder", () => {
     expect(s.run(['stock', '--json']).json.items).toEqual([]);
     // A folder left by a process that no longer runs (SIGKILL leaves no chance to
     // clean up) is removed by the next import; one of a live process is not.
+    // One written to within the hour is kept too (TMPDIR may be shared with another pid namespace).
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
-    mkdirSync(join(tmp, `inv-import-${gone}-x1`));
-    mkdirSync(join(tmp, `inv-import-${process.pid}-x2`));
+    const hoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    for (const name of [`inv-import-${gone}-x1`, `inv-import-${process.pid}-x2`, `inv-import-${gone}-x3`]) {
+      mkdirSync(join(tmp, name));
+      writeFileSync(join(tmp, name, 'stage.db'), '');
+      if (!name.endsWith('x3')) {
+        utimesSync(join(tmp, name, 'stage.db'), hoursAgo, hoursAgo);
+        utimesSync(join(tmp, name), hoursAgo, hoursAgo);
+      }
+    }
     const r = spawnSync(process.execPath, [BIN, '--db', s.db, 'import', '-'], { env, input: 'sku,quantity\nA,1\n', encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    expect(scratch()).toEqual([`inv-import-${process.pid}-x2`]);
+    expect(scratch().sort()).toEqual([`inv-import-${process.pid}-x2`, `inv-import-${gone}-x3`]);
   });
 });
 

@@ -2,10 +2,11 @@
  * `inv import` and `inv export` end to end (SPEC section 4): the built binary on
  * temporary stores, with the fixtures in test/fixtures/import.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempStore } from '../helpers.js';
+import { BIN, tempStore } from '../helpers.js';
 
 const FIX = resolve(__dirname, '..', 'fixtures', 'import');
 const fixture = (name: string) => join(FIX, name);
@@ -46,6 +47,11 @@ describe("inv's own CSV", () => {
     writeFileSync(tab, 'sku\tname\tquantity\nCAP\tCap, red\t4\n');
     expect(s.run(['import', tab]).stderr).toContain('tab-separated');
     expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([['CAP', 'Cap, red', 4], ['MUG', 'Becher; blau, groß', 12], ['TEE', 'T-Shirt', 3]]);
+    // A header that reaches a pipe in pieces is read whole before the separator is picked.
+    const piecemeal = spawnSync('bash', ['-c', `(printf 'sku'; sleep 0.3; printf ';name;quantity\\nCUP;Cup;5\\n') | "${process.execPath}" "${BIN}" --db "${s.db}" import -`],
+      { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8' });
+    expect(piecemeal.status, piecemeal.stderr).toBe(0);
+    expect(item(s, 'CUP')?.onHand).toBe(5);
     // With --format named, the separator is still read off the header, and said.
     const shop = join(s.dir, 'shopify.csv');
     writeFileSync(shop, 'Handle;Title;Variant SKU;Variant Inventory Tracker;Variant Inventory Qty\nmug;Mug;MUG;shopify;20\n');
