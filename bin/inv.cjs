@@ -35,7 +35,8 @@ function output(fd, name) {
   const write = (chunk, encoding, done) => {
     if (stream) return stream.write(chunk, encoding, done);
     const cb = typeof encoding === 'function' ? encoding : done;
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk;
+    const buf =
+      typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk;
     let off = 0;
     try {
       while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
@@ -47,19 +48,22 @@ function output(fd, name) {
     if (cb) process.nextTick(cb);
     return true;
   };
-  return new Proxy({}, {
-    get(_t, key) {
-      if (key === 'write') return write;
-      if (key === 'isTTY' && plain && !stream) return false;
-      const s = real();
-      const v = s[key];
-      return typeof v === 'function' ? v.bind(s) : v;
+  return new Proxy(
+    {},
+    {
+      get(_t, key) {
+        if (key === 'write') return write;
+        if (key === 'isTTY' && plain && !stream) return false;
+        const s = real();
+        const v = s[key];
+        return typeof v === 'function' ? v.bind(s) : v;
+      },
+      set(_t, key, value) {
+        real()[key] = value;
+        return true;
+      },
     },
-    set(_t, key, value) {
-      real()[key] = value;
-      return true;
-    },
-  });
+  );
 }
 
 const stdout = output(1, 'stdout');
@@ -68,32 +72,33 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   // Scripts ask this often; it needs none of the rest.
   stdout.write(`${require('../package.json').version}\n`);
-  return;
-}
-if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h') && !stdout.isTTY) {
+} else if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h') && !stdout.isTTY) {
   // The same text the CLI prints to a pipe, rendered at build time (scripts/build.mjs).
   stdout.write(fs.readFileSync(`${__dirname}/../dist/help.txt`, 'utf8'));
-  return;
+} else {
+  run();
 }
 
-process.on('SIGINT', () => {
-  // Every write is a transaction: the one under way is rolled back by SQLite; what a
-  // stream (inv apply) already reported as done stays done.
-  stderr.write('inv: interrupted; the change under way was rolled back\n');
-  process.exit(130);
-});
-
-require('../dist/inv.cjs')
-  .main({
-    argv,
-    env: process.env,
-    // process.stdin builds a stream for fd 0 when first read (~5 ms): only the commands that read it pay.
-    get stdin() {
-      return process.stdin;
-    },
-    stdout,
-    stderr,
-  })
-  .then((code) => {
-    process.exitCode = code;
+function run() {
+  process.on('SIGINT', () => {
+    // Every write is a transaction: the one under way is rolled back by SQLite; what a
+    // stream (inv apply) already reported as done stays done.
+    stderr.write('inv: interrupted; the change under way was rolled back\n');
+    process.exit(130);
   });
+
+  require('../dist/inv.cjs')
+    .main({
+      argv,
+      env: process.env,
+      // process.stdin builds a stream for fd 0 when first read (~5 ms): only the commands that read it pay.
+      get stdin() {
+        return process.stdin;
+      },
+      stdout,
+      stderr,
+    })
+    .then((code) => {
+      process.exitCode = code;
+    });
+}
