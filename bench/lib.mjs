@@ -53,7 +53,13 @@ export function timedWithPeak(cmd, args, { env, stdinFile, stdout } = {}) {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const lines = err.trim().split('\n');
       const kib = Number(lines[lines.length - 1]);
-      done({ ms, code, peakMiB: Number.isFinite(kib) ? kib / 1024 : NaN, stdout: out, stderr: lines.slice(0, -1).join('\n') });
+      done({
+        ms,
+        code,
+        peakMiB: Number.isFinite(kib) ? kib / 1024 : NaN,
+        stdout: out,
+        stderr: lines.slice(0, -1).join('\n'),
+      });
     });
   });
 }
@@ -70,5 +76,15 @@ export function paired(a, b, runs, opts = {}) {
 }
 
 export function row(bench, metric, value, unit, baseline, baselineValue, goal, ok) {
-  return { bench, metric, value, unit, baseline, baselineValue, ratio: baselineValue ? value / baselineValue : null, goal, ok };
+  return {
+    bench,
+    metric,
+    value,
+    unit,
+    baseline,
+    baselineValue,
+    ratio: baselineValue ? value / baselineValue : null,
+    goal,
+    ok,
+  };
 }

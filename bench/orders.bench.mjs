@@ -13,15 +13,24 @@ const SKUS = 1000;
 function events(n) {
   const places = Math.round(n / 2);
   const lines = [];
-  for (let i = 0; i < places; i++) lines.push(JSON.stringify({ type: 'place', id: `o${i}`, provider: 'boleto', items: [{ sku: `S${i % SKUS}`, qty: 1 }] }));
-  for (let i = 0; i < n - places; i++) lines.push(JSON.stringify({ type: i % 10 < 7 ? 'pay' : 'fail', id: `o${i}`, event: `e${i}` }));
+  for (let i = 0; i < places; i++)
+    lines.push(
+      JSON.stringify({ type: 'place', id: `o${i}`, provider: 'boleto', items: [{ sku: `S${i % SKUS}`, qty: 1 }] }),
+    );
+  for (let i = 0; i < n - places; i++)
+    lines.push(JSON.stringify({ type: i % 10 < 7 ? 'pay' : 'fail', id: `o${i}`, event: `e${i}` }));
   return lines;
 }
 
 function seed(dir, name) {
   const db = join(dir, name);
-  const stock = Array.from({ length: SKUS }, (_, i) => JSON.stringify({ type: 'stock-set', sku: `S${i}`, qty: 1_000_000 })).join('\n');
-  const r = timed(process.execPath, [BIN, '--db', db, '--now', NOW, 'apply', '-'], { env: benchEnv(dir), input: stock });
+  const stock = Array.from({ length: SKUS }, (_, i) =>
+    JSON.stringify({ type: 'stock-set', sku: `S${i}`, qty: 1_000_000 }),
+  ).join('\n');
+  const r = timed(process.execPath, [BIN, '--db', db, '--now', NOW, 'apply', '-'], {
+    env: benchEnv(dir),
+    input: stock,
+  });
   if (r.code !== 0) throw new Error(`seeding failed: ${r.stderr}`);
   const m = timed(process.execPath, [BIN, '--db', db, 'set-mode', 'on-order'], { env: benchEnv(dir) });
   if (m.code !== 0) throw new Error(m.stderr);
@@ -37,10 +46,14 @@ function bareLoop(path, lines) {
     CREATE TABLE movements (id INTEGER PRIMARY KEY, at INTEGER, sku TEXT, on_hand_delta INTEGER, reserved_delta INTEGER, reason TEXT, order_id TEXT) STRICT;
     CREATE INDEX movements_by_sku ON movements (sku, at, id);`);
   const ins = db.prepare('INSERT INTO skus VALUES (?, 1000000, 0)');
-  db.transaction(() => { for (let i = 0; i < SKUS; i++) ins.run(`S${i}`); })();
+  db.transaction(() => {
+    for (let i = 0; i < SKUS; i++) ins.run(`S${i}`);
+  })();
   const reserve = db.prepare('UPDATE skus SET reserved = reserved + 1 WHERE sku = ? AND on_hand - reserved >= 1');
   const settle = db.prepare('UPDATE skus SET on_hand = on_hand + ?, reserved = reserved - 1 WHERE sku = ?');
-  const ledger = db.prepare('INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id) VALUES (?, ?, ?, ?, ?, ?)');
+  const ledger = db.prepare(
+    'INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   const skuOf = new Map();
   const t0 = process.hrtime.bigint();
   for (const text of lines) {
@@ -79,11 +92,15 @@ export default async function orders({ quick }) {
     for (let r = 0; r < runs; r++) {
       const db = seed(dir, `apply${r}.db`);
       if (r % 2 === 1) bareRates.push(bareLoop(join(dir, `bare${r}.db`), lines));
-      const t = timed(process.execPath, [BIN, '--db', db, '--now', NOW, '--quiet', 'apply', file], { env: benchEnv(dir) });
+      const t = timed(process.execPath, [BIN, '--db', db, '--now', NOW, '--quiet', 'apply', file], {
+        env: benchEnv(dir),
+      });
       if (t.code !== 0) throw new Error(`inv apply failed (${t.code}): ${t.stderr.slice(0, 300)}`);
       applyRates.push(n / (t.ms / 1000));
       if (r % 2 === 0) bareRates.push(bareLoop(join(dir, `bare${r}.db`), lines));
-      process.stderr.write(`  apply pair ${r + 1}: ${Math.round(applyRates[r])} vs ${Math.round(bareRates[r])} events/s (${(applyRates[r] / bareRates[r]).toFixed(2)}×)\n`);
+      process.stderr.write(
+        `  apply pair ${r + 1}: ${Math.round(applyRates[r])} vs ${Math.round(bareRates[r])} events/s (${(applyRates[r] / bareRates[r]).toFixed(2)}×)\n`,
+      );
     }
     const apply = median(applyRates);
     const bare = median(bareRates);
@@ -94,14 +111,52 @@ export default async function orders({ quick }) {
     const nodeTimes = [];
     const count = quick ? 10 : 40;
     for (let i = 0; i < count; i++) {
-      placeTimes.push(timed(process.execPath, [BIN, '--db', db, '--now', NOW, 'order', 'place', '--item', `S${i}:1`, '--provider', 'card', '--id', `single${i}`], { env: benchEnv(dir) }).ms);
+      placeTimes.push(
+        timed(
+          process.execPath,
+          [
+            BIN,
+            '--db',
+            db,
+            '--now',
+            NOW,
+            'order',
+            'place',
+            '--item',
+            `S${i}:1`,
+            '--provider',
+            'card',
+            '--id',
+            `single${i}`,
+          ],
+          { env: benchEnv(dir) },
+        ).ms,
+      );
       nodeTimes.push(timed(process.execPath, ['-e', '0'], { env: benchEnv(dir) }).ms);
     }
     const place = median(placeTimes);
     const bareNode = median(nodeTimes);
     return [
-      row('orders', `inv apply, ${n.toLocaleString('en-US')} place/pay/fail events`, apply, 'events/s', 'bare better-sqlite3 loop, same writes', bare, '≥ 0.70×', apply / bare >= 0.7),
-      row('orders', 'inv order place, one process each', 1000 / place, 'orders/s', 'node -e 0 starts', 1000 / bareNode, 'time ≤ 1.6× node -e 0', place / bareNode <= 1.6),
+      row(
+        'orders',
+        `inv apply, ${n.toLocaleString('en-US')} place/pay/fail events`,
+        apply,
+        'events/s',
+        'bare better-sqlite3 loop, same writes',
+        bare,
+        '≥ 0.70×',
+        apply / bare >= 0.7,
+      ),
+      row(
+        'orders',
+        'inv order place, one process each',
+        1000 / place,
+        'orders/s',
+        'node -e 0 starts',
+        1000 / bareNode,
+        'time ≤ 1.6× node -e 0',
+        place / bareNode <= 1.6,
+      ),
     ];
   } finally {
     cleanup();

@@ -9,7 +9,9 @@ import { pathToFileURL } from 'node:url';
 import { ROOT } from './lib.mjs';
 
 const wanted = process.argv.slice(2);
-const files = readdirSync(join(ROOT, 'bench')).filter((f) => f.endsWith('.bench.mjs')).sort()
+const files = readdirSync(join(ROOT, 'bench'))
+  .filter((f) => f.endsWith('.bench.mjs'))
+  .sort()
   .filter((f) => wanted.length === 0 || wanted.includes(f.replace('.bench.mjs', '')));
 if (files.length === 0) {
   console.error(`no benchmark named ${wanted.join(', ')}`);
@@ -28,9 +30,24 @@ for (const f of files) {
   rows.push(...(await mod.default({ quick: process.env.BENCH_QUICK === '1' })));
 }
 
-const fmt = (v) => (v === null || v === undefined || Number.isNaN(v) ? '' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : (+v.toPrecision(3)).toString());
+const fmt = (v) =>
+  v === null || v === undefined || Number.isNaN(v)
+    ? ''
+    : Math.abs(v) >= 100
+      ? Math.round(v).toLocaleString('en-US')
+      : (+v.toPrecision(3)).toString();
 const head = ['bench', 'metric', 'value', 'unit', 'baseline', 'baseline value', 'ratio', 'goal', 'met'];
-const body = rows.map((r) => [r.bench, r.metric, fmt(r.value), r.unit, r.baseline ?? '', fmt(r.baselineValue), r.ratio === null ? '' : `${fmt(r.ratio)}×`, r.goal ?? '', r.ok === undefined ? '' : r.ok ? 'yes' : 'NO']);
+const body = rows.map((r) => [
+  r.bench,
+  r.metric,
+  fmt(r.value),
+  r.unit,
+  r.baseline ?? '',
+  fmt(r.baselineValue),
+  r.ratio === null ? '' : `${fmt(r.ratio)}×`,
+  r.goal ?? '',
+  r.ok === undefined ? '' : r.ok ? 'yes' : 'NO',
+]);
 const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => String(b[i]).length)));
 const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
 console.log(line(head));
@@ -38,8 +55,16 @@ console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const b of body) console.log(line(b));
 
 let commit = 'unknown';
-try { commit = execSync('git rev-parse --short HEAD', { cwd: ROOT, encoding: 'utf8' }).trim(); } catch {}
-const meta = { date: new Date().toISOString(), commit, node: process.version, cpu: cpus()[0]?.model, cores: cpus().length };
+try {
+  commit = execSync('git rev-parse --short HEAD', { cwd: ROOT, encoding: 'utf8' }).trim();
+} catch {}
+const meta = {
+  date: new Date().toISOString(),
+  commit,
+  node: process.version,
+  cpu: cpus()[0]?.model,
+  cores: cpus().length,
+};
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
 const out = join(ROOT, 'bench', 'results', `${meta.date.slice(0, 10)}-${commit}.json`);
 writeFileSync(out, `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);

@@ -10,7 +10,10 @@ function untilText(command, text, env) {
     const t0 = process.hrtime.bigint();
     const p = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...env, TERM: 'xterm' } });
     let out = '';
-    const timer = setTimeout(() => { p.kill('SIGKILL'); fail(new Error(`no "${text}" within 10 s: ${out.slice(-300)}`)); }, 10_000);
+    const timer = setTimeout(() => {
+      p.kill('SIGKILL');
+      fail(new Error(`no "${text}" within 10 s: ${out.slice(-300)}`));
+    }, 10_000);
     p.stdout.on('data', (d) => {
       out += d;
       if (text === null || !out.includes(text)) return;
@@ -41,7 +44,11 @@ export default async function startup({ quick }) {
       ['inv --help', () => [BIN, '--help'], 1.25],
       ['inv mode', () => [BIN, '--db', db, 'mode'], 1.5],
       ['inv stock show MUG', () => [BIN, '--db', db, 'stock', 'show', 'MUG'], 1.5],
-      ['inv order place', () => [BIN, '--db', db, 'order', 'place', '--item', 'BULK:1', '--provider', 'card', '--id', `b${id++}`], 1.6],
+      [
+        'inv order place',
+        () => [BIN, '--db', db, 'order', 'place', '--item', 'BULK:1', '--provider', 'card', '--id', `b${id++}`],
+        1.6,
+      ],
     ];
     const rows = [];
     for (const [name, args, goal] of cases) {
@@ -65,7 +72,16 @@ export default async function startup({ quick }) {
       b.push(await untilText(`"${process.execPath}" -e 0`, null, env));
     }
     const ratio = median(a.map((x, i) => x / b[i]));
-    const r = row('startup', 'inv advise, to its first prompt (pty)', median(a), 'ms', 'node -e 0 (pty)', median(b), '≤ 2.1×', ratio <= 2.1);
+    const r = row(
+      'startup',
+      'inv advise, to its first prompt (pty)',
+      median(a),
+      'ms',
+      'node -e 0 (pty)',
+      median(b),
+      '≤ 2.1×',
+      ratio <= 2.1,
+    );
     r.ratio = ratio;
     rows.push(r);
     return rows;

@@ -32,7 +32,10 @@ const commandsApart = {
   name: 'commands-apart',
   setup(b) {
     b.onResolve({ filter: /^\.\.\/commands\/[a-z-]+\.js$/ }, (a) =>
-      a.importer.endsWith('program.ts') ? { path: a.path.replace('../commands/', './commands/').replace(/\.js$/, '.cjs'), external: true } : undefined);
+      a.importer.endsWith('program.ts')
+        ? { path: a.path.replace('../commands/', './commands/').replace(/\.js$/, '.cjs'), external: true }
+        : undefined,
+    );
   },
 };
 
@@ -43,7 +46,9 @@ const commandsApart = {
 const lazyChildProcess = {
   name: 'lazy-child-process',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (a) => (a.importer.includes('node_modules/commander/') ? { path: 'lazy-child-process', namespace: 'inv' } : undefined));
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (a) =>
+      a.importer.includes('node_modules/commander/') ? { path: 'lazy-child-process', namespace: 'inv' } : undefined,
+    );
     b.onLoad({ filter: /^lazy-child-process$/, namespace: 'inv' }, () => ({
       contents: "module.exports = { spawn: (...a) => require('node:child_process').spawn(...a) };",
       loader: 'js',
@@ -59,7 +64,10 @@ const noColourDetection = {
   name: 'no-colour-detection',
   setup(b) {
     b.onResolve({ filter: /^#supports-color$/ }, () => ({ path: 'supports-color', namespace: 'inv' }));
-    b.onLoad({ filter: /^supports-color$/, namespace: 'inv' }, () => ({ contents: 'export default { stdout: false, stderr: false };', loader: 'js' }));
+    b.onLoad({ filter: /^supports-color$/, namespace: 'inv' }, () => ({
+      contents: 'export default { stdout: false, stderr: false };',
+      loader: 'js',
+    }));
   },
 };
 
@@ -67,10 +75,24 @@ const noColourDetection = {
 // meanwhile (tests, another terminal) never see a half-written dist/.
 const out = `dist.building-${process.pid}`;
 rmSync(new URL(`../${out}`, import.meta.url), { recursive: true, force: true });
-const commands = readdirSync(new URL('../src/commands', import.meta.url)).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
+const commands = readdirSync(new URL('../src/commands', import.meta.url))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.replace(/\.ts$/, ''));
 await Promise.all([
-  build({ ...common, entryPoints: ['src/main.ts'], outfile: `${out}/inv.cjs`, plugins: [commandsApart, lazyChildProcess, noColourDetection], supported: { 'dynamic-import': false } }),
-  build({ ...common, entryPoints: commands.map((c) => `src/commands/${c}.ts`), outdir: `${out}/commands`, outExtension: { '.js': '.cjs' }, plugins: [noColourDetection] }),
+  build({
+    ...common,
+    entryPoints: ['src/main.ts'],
+    outfile: `${out}/inv.cjs`,
+    plugins: [commandsApart, lazyChildProcess, noColourDetection],
+    supported: { 'dynamic-import': false },
+  }),
+  build({
+    ...common,
+    entryPoints: commands.map((c) => `src/commands/${c}.ts`),
+    outdir: `${out}/commands`,
+    outExtension: { '.js': '.cjs' },
+    plugins: [noColourDetection],
+  }),
 ]);
 // `inv --help` printed to a pipe or file is fixed at build time (commander wraps at
 // 80 columns there): bin/inv.cjs prints this copy without loading the CLI at all.
@@ -78,7 +100,10 @@ await Promise.all([
 const { createRequire } = await import('node:module');
 const help = [];
 const code = await createRequire(import.meta.url)(`../${out}/inv.cjs`).main({
-  argv: ['--help'], env: {}, stdin: process.stdin, stderr: process.stderr,
+  argv: ['--help'],
+  env: {},
+  stdin: process.stdin,
+  stderr: process.stderr,
   stdout: { isTTY: false, write: (s) => help.push(s) },
 });
 if (code !== 0 || help.length === 0) throw new Error('could not render the help text');

@@ -22,7 +22,10 @@ export async function main(io: Io): Promise<number> {
       if (e.code === 'commander.help') {
         if (e.exitCode === 0) return EXIT.ok;
         io.stderr.write('inv: a subcommand is missing (see above)\n');
-        if (wantsJson) io.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message: 'a subcommand is missing', details: [] } }, null, 2)}\n`);
+        if (wantsJson)
+          io.stdout.write(
+            `${JSON.stringify({ error: { code: 'USAGE', message: 'a subcommand is missing', details: [] } }, null, 2)}\n`,
+          );
         return EXIT.usage;
       }
       if (e.code === 'commander.executeSubCommandAsync') return EXIT.ok;
@@ -36,7 +39,12 @@ export async function main(io: Io): Promise<number> {
       return e.exitCode;
     }
     const err = e as Error;
-    report(io, wantsJson, { code: 'INTERNAL', message: `internal error: ${err?.message ?? String(e)}`, details: [], hint: debug ? undefined : 'run again with --debug for details, and report it' });
+    report(io, wantsJson, {
+      code: 'INTERNAL',
+      message: `internal error: ${err?.message ?? String(e)}`,
+      details: [],
+      hint: debug ? undefined : 'run again with --debug for details, and report it',
+    });
     if (debug) io.stderr.write(`${err?.stack ?? String(e)}\n`);
     return EXIT.internal;
   }
@@ -46,5 +54,6 @@ function report(io: Io, json: boolean, e: { code: string; message: string; detai
   const oneLine = e.message.replace(/\s*\n\s*/g, ' ');
   io.stderr.write(`inv: ${oneLine}\n`);
   if (e.hint) io.stderr.write(`  try: ${e.hint}\n`);
-  if (json) io.stdout.write(`${JSON.stringify({ error: { code: e.code, message: oneLine, details: e.details } }, null, 2)}\n`);
+  if (json)
+    io.stdout.write(`${JSON.stringify({ error: { code: e.code, message: oneLine, details: e.details } }, null, 2)}\n`);
 }

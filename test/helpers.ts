@@ -21,7 +21,13 @@ export function tempDir(): string {
 }
 
 function env(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const e: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: join(home, 'xdg'), NO_COLOR: '1', ...extra };
+  const e: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    XDG_DATA_HOME: join(home, 'xdg'),
+    NO_COLOR: '1',
+    ...extra,
+  };
   for (const k of Object.keys(e)) if (e[k] === undefined) delete e[k];
   return e;
 }
@@ -35,8 +41,16 @@ function parse(stdout: string): any {
 }
 
 /** Runs the built `inv` as a child process. */
-export function inv(args: string[], o: { home: string; input?: string; env?: Record<string, string | undefined> }): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: env(o.home, o.env), input: o.input ?? '', encoding: 'utf8', maxBuffer: 1 << 30 });
+export function inv(
+  args: string[],
+  o: { home: string; input?: string; env?: Record<string, string | undefined> },
+): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    env: env(o.home, o.env),
+    input: o.input ?? '',
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, json: parse(r.stdout) };
 }
 

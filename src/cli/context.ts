@@ -40,9 +40,18 @@ export interface Context {
  */
 export const READ = { readOnly: true } as const;
 
-export async function withStore<T>(ctx: Context, fn: (store: Store) => Promise<T>, opts: { readOnly?: boolean } = {}): Promise<T> {
+export async function withStore<T>(
+  ctx: Context,
+  fn: (store: Store) => Promise<T>,
+  opts: { readOnly?: boolean } = {},
+): Promise<T> {
   const { openSqliteStore } = await import('../store/index.js');
-  const store = openSqliteStore({ path: ctx.dbPath, createDir: ctx.dbIsDefault, busyTimeoutMs: ctx.busyTimeoutMs, readOnly: opts.readOnly });
+  const store = openSqliteStore({
+    path: ctx.dbPath,
+    createDir: ctx.dbIsDefault,
+    busyTimeoutMs: ctx.busyTimeoutMs,
+    readOnly: opts.readOnly,
+  });
   try {
     return await fn(store);
   } finally {

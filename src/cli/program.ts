@@ -22,7 +22,10 @@ interface Globals {
 
 function makeContext(io: Io, g: Globals): Context {
   const nowText = g.now ?? io.env.INV_NOW;
-  const nowMs = nowText !== undefined && nowText !== '' ? parseTime(g.now !== undefined ? '--now' : 'INV_NOW', nowText) : Date.now();
+  const nowMs =
+    nowText !== undefined && nowText !== ''
+      ? parseTime(g.now !== undefined ? '--now' : 'INV_NOW', nowText)
+      : Date.now();
   const timeoutText = io.env.INV_BUSY_TIMEOUT;
   const busyTimeoutMs = timeoutText ? parseInteger('INV_BUSY_TIMEOUT', timeoutText, { min: 0 }) : 5000;
   const dbGiven = g.db ?? (io.env.INV_DB || undefined);
@@ -43,22 +46,33 @@ function makeContext(io: Io, g: Globals): Context {
     dbIsDefault: dbGiven === undefined,
     dbFromFlag: g.db !== undefined,
     busyTimeoutMs,
-    note: (line) => { if (!quiet) io.stderr.write(`${line}\n`); },
-    warn: (line) => { io.stderr.write(`${errStyle.yellow('warning:')} ${line}\n`); },
+    note: (line) => {
+      if (!quiet) io.stderr.write(`${line}\n`);
+    },
+    warn: (line) => {
+      io.stderr.write(`${errStyle.yellow('warning:')} ${line}\n`);
+    },
   };
 }
 
 /** SPEC section 3: $XDG_DATA_HOME/inv/inventory.db, else ~/.local/share/inv/inventory.db. */
 function defaultPath(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
+  const base =
+    env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/')
+      ? env.XDG_DATA_HOME
+      : join(env.HOME || homedir(), '.local', 'share');
   return join(base, 'inv', 'inventory.db');
 }
 
 function recommendArgs(o: Record<string, unknown>) {
   return {
-    providers: (o.provider as string[] | undefined) ?? [], traffic: o.traffic as string | undefined,
-    stockDepth: o.stockDepth as string | undefined, fromStore: Boolean(o.fromStore), restockDays: o.restockDays as string | undefined,
-    peakFrom: o.peakFrom as string | undefined, peakUntil: o.peakUntil as string | undefined,
+    providers: (o.provider as string[] | undefined) ?? [],
+    traffic: o.traffic as string | undefined,
+    stockDepth: o.stockDepth as string | undefined,
+    fromStore: Boolean(o.fromStore),
+    restockDays: o.restockDays as string | undefined,
+    peakFrom: o.peakFrom as string | undefined,
+    peakUntil: o.peakUntil as string | undefined,
   };
 }
 
@@ -66,20 +80,22 @@ type Handler = (ctx: Context, args: string[], opts: Record<string, unknown>) => 
 
 export function buildProgram(io: Io, state: { exitCode: number }, everything = false): Command {
   /** Wraps a lazily imported command: builds the context, runs it, prints its result. */
-  const run = (handler: Handler) => async (...all: unknown[]) => {
-    const cmd = all[all.length - 1] as Command;
-    const args = all.slice(0, -2).flat() as string[];
-    const ctx = makeContext(io, cmd.optsWithGlobals() as Globals);
-    const out = await handler(ctx, args, cmd.opts());
-    if (!out.streamed) {
-      if (ctx.json) io.stdout.write(`${JSON.stringify(out.json, null, 2)}\n`);
-      else {
-        const text = out.human(ctx.style);
-        if (text) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  const run =
+    (handler: Handler) =>
+    async (...all: unknown[]) => {
+      const cmd = all[all.length - 1] as Command;
+      const args = all.slice(0, -2).flat() as string[];
+      const ctx = makeContext(io, cmd.optsWithGlobals() as Globals);
+      const out = await handler(ctx, args, cmd.opts());
+      if (!out.streamed) {
+        if (ctx.json) io.stdout.write(`${JSON.stringify(out.json, null, 2)}\n`);
+        else {
+          const text = out.human(ctx.style);
+          if (text) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+        }
       }
-    }
-    state.exitCode = out.exitCode ?? 0;
-  };
+      state.exitCode = out.exitCode ?? 0;
+    };
 
   // Only the command being run is defined (plus the global options): building all
   // thirty commands costs more at every start than the command itself. `inv`,
@@ -133,46 +149,91 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     .option('--from <time>', 'start of a temporary window (default: now); needs --until')
     .option('--until <time>', 'end of a temporary window, after which the base mode applies again')
     .option('--reason <text>', 'why, kept with the window')
-    .action(run(async (ctx, [mode], o) => (await import('../commands/mode.js')).setMode({
-      mode, provider: o.provider as string | undefined, from: o.from as string | undefined,
-      until: o.until as string | undefined, reason: o.reason as string | undefined,
-    }, ctx)));
+    .action(
+      run(async (ctx, [mode], o) =>
+        (await import('../commands/mode.js')).setMode(
+          {
+            mode,
+            provider: o.provider as string | undefined,
+            from: o.from as string | undefined,
+            until: o.until as string | undefined,
+            reason: o.reason as string | undefined,
+          },
+          ctx,
+        ),
+      ),
+    );
 
   const schedule = add('schedule')
     .description('list the scheduled mode windows that have not ended')
     .action(run(async (ctx) => (await import('../commands/mode.js')).listSchedule(ctx)));
-  schedule.command('cancel')
+  schedule
+    .command('cancel')
     .description('cancel a scheduled window')
     .argument('<id>', 'the window id (see inv schedule)')
-    .action(run(async (ctx, [id]) => (await import('../commands/mode.js')).cancelSchedule({ id: parseInteger('window id', id, { min: 1 }) }, ctx)));
+    .action(
+      run(async (ctx, [id]) =>
+        (await import('../commands/mode.js')).cancelSchedule({ id: parseInteger('window id', id, { min: 1 }) }, ctx),
+      ),
+    );
 
   const stock = add('stock')
     .description('list stock: onHand, reserved, available, low and oversold flags')
     .argument('[sku...]', 'only these SKUs')
     .option('--low', 'only SKUs at or below their low-stock threshold')
-    .action(run(async (ctx, skus, o) => (await import('../commands/stock.js')).listStock({ skus, low: Boolean(o.low) }, ctx)));
-  stock.command('show')
+    .action(
+      run(async (ctx, skus, o) => (await import('../commands/stock.js')).listStock({ skus, low: Boolean(o.low) }, ctx)),
+    );
+  stock
+    .command('show')
     .description('one SKU, and which unpaid orders hold its units')
     .argument('<sku>')
     .action(run(async (ctx, [sku]) => (await import('../commands/stock.js')).showStock({ sku }, ctx)));
-  const adjustOptions = (c: Command) => c
-    .option('--name <name>', 'the item name')
-    .option('--reason <text>', 'why, recorded in the ledger')
-    .option('--low-stock <n>', 'flag the SKU as low at or below this many available (none: remove)');
-  adjustOptions(stock.command('set')
-    .description('set the units on hand (creates the SKU)')
-    .argument('<sku>')
-    .argument('<qty>', 'units on hand, 0 or more'))
-    .action(run(async (ctx, [sku, qty], o) => (await import('../commands/stock.js')).adjust({
-      sku, set: qty, name: o.name as string | undefined, reason: o.reason as string | undefined, lowStock: o.lowStock as string | undefined,
-    }, ctx)));
-  adjustOptions(stock.command('add')
-    .description('add units on hand (negative for shrinkage or corrections)')
-    .argument('<sku>')
-    .argument('<delta>', 'units to add, negative to remove'))
-    .action(run(async (ctx, [sku, delta], o) => (await import('../commands/stock.js')).adjust({
-      sku, add: delta, name: o.name as string | undefined, reason: o.reason as string | undefined, lowStock: o.lowStock as string | undefined,
-    }, ctx)));
+  const adjustOptions = (c: Command) =>
+    c
+      .option('--name <name>', 'the item name')
+      .option('--reason <text>', 'why, recorded in the ledger')
+      .option('--low-stock <n>', 'flag the SKU as low at or below this many available (none: remove)');
+  adjustOptions(
+    stock
+      .command('set')
+      .description('set the units on hand (creates the SKU)')
+      .argument('<sku>')
+      .argument('<qty>', 'units on hand, 0 or more'),
+  ).action(
+    run(async (ctx, [sku, qty], o) =>
+      (await import('../commands/stock.js')).adjust(
+        {
+          sku,
+          set: qty,
+          name: o.name as string | undefined,
+          reason: o.reason as string | undefined,
+          lowStock: o.lowStock as string | undefined,
+        },
+        ctx,
+      ),
+    ),
+  );
+  adjustOptions(
+    stock
+      .command('add')
+      .description('add units on hand (negative for shrinkage or corrections)')
+      .argument('<sku>')
+      .argument('<delta>', 'units to add, negative to remove'),
+  ).action(
+    run(async (ctx, [sku, delta], o) =>
+      (await import('../commands/stock.js')).adjust(
+        {
+          sku,
+          add: delta,
+          name: o.name as string | undefined,
+          reason: o.reason as string | undefined,
+          lowStock: o.lowStock as string | undefined,
+        },
+        ctx,
+      ),
+    ),
+  );
 
   add('history')
     .description('the movements of one SKU, oldest first, with running onHand and reserved')
@@ -184,34 +245,65 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     .action(run(async (ctx) => (await import('../commands/stock.js')).verify(ctx)));
 
   /** `inv order` alone: say which subcommands there are, as a usage error. */
-  const needsSubcommand = (c: Command) => c.action(() => {
-    throw new UsageError(`inv ${c.name()} needs a subcommand: ${c.commands.map((x) => x.name()).join(', ')}`, { hint: `inv ${c.name()} --help` });
-  });
+  const needsSubcommand = (c: Command) =>
+    c.action(() => {
+      throw new UsageError(`inv ${c.name()} needs a subcommand: ${c.commands.map((x) => x.name()).join(', ')}`, {
+        hint: `inv ${c.name()} --help`,
+      });
+    });
   const order = needsSubcommand(add('order').description('orders: place, pay, fail, cancel, list, show'));
-  order.command('place')
+  order
+    .command('place')
     .description('a checkout reaches the payment page')
     .addOption(new Option('--item <sku:qty...>', 'an order line; repeat for more lines').makeOptionMandatory())
     .addOption(new Option('--provider <name>', 'the payment provider').makeOptionMandatory())
     .option('--id <id>', 'the order id (default: generated)')
-    .action(run(async (ctx, _a, o) => (await import('../commands/order.js')).place({
-      items: o.item as string[], provider: o.provider as string, id: o.id as string | undefined,
-    }, ctx)));
-  for (const [name, text] of [['pay', 'a payment notification: the money arrived'], ['fail', 'a payment failed notification']] as const) {
-    order.command(name)
+    .action(
+      run(async (ctx, _a, o) =>
+        (await import('../commands/order.js')).place(
+          {
+            items: o.item as string[],
+            provider: o.provider as string,
+            id: o.id as string | undefined,
+          },
+          ctx,
+        ),
+      ),
+    );
+  for (const [name, text] of [
+    ['pay', 'a payment notification: the money arrived'],
+    ['fail', 'a payment failed notification'],
+  ] as const) {
+    order
+      .command(name)
       .description(text)
       .argument('<id>', 'the order id')
       .option('--event <id>', 'the notification id: the same id again is a no-op (duplicate: true)')
-      .action(run(async (ctx, [id], o) => (await import('../commands/order.js')).notify({ id, transition: name, event: o.event as string | undefined }, ctx)));
+      .action(
+        run(async (ctx, [id], o) =>
+          (await import('../commands/order.js')).notify(
+            { id, transition: name, event: o.event as string | undefined },
+            ctx,
+          ),
+        ),
+      );
   }
-  order.command('cancel')
+  order
+    .command('cancel')
     .description('the operator cancels an unpaid order; its units go back')
     .argument('<id>', 'the order id')
     .action(run(async (ctx, [id]) => (await import('../commands/order.js')).notify({ id, transition: 'cancel' }, ctx)));
-  order.command('list')
+  order
+    .command('list')
     .description('orders, oldest first')
     .option('--status <status>', 'only pending, paid, failed, cancelled or expired')
-    .action(run(async (ctx, _a, o) => (await import('../commands/order.js')).list({ status: o.status as string | undefined }, ctx)));
-  order.command('show')
+    .action(
+      run(async (ctx, _a, o) =>
+        (await import('../commands/order.js')).list({ status: o.status as string | undefined }, ctx),
+      ),
+    );
+  order
+    .command('show')
     .description('one order')
     .argument('<id>')
     .action(run(async (ctx, [id]) => (await import('../commands/order.js')).show({ id }, ctx)));
@@ -219,24 +311,51 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
   add('import')
     .description('import stock from a file or stdin: inv CSV/JSON/NDJSON, Shopify, Wix, WooCommerce or Magento exports')
     .argument('<file>', 'a file, or - for stdin')
-    .option('--format <format>', 'auto (by extension and header), csv, json, ndjson, shopify, wix, woocommerce or magento')
+    .option(
+      '--format <format>',
+      'auto (by extension and header), csv, json, ndjson, shopify, wix, woocommerce or magento',
+    )
     .option('--add', 'add the quantities to onHand (a delivery) instead of setting onHand to them')
     .option('--dry-run', 'show what would change, write nothing')
-    .option('--location <name>', 'keep only this location (Shopify Location, Magento source_code) instead of summing them')
+    .option(
+      '--location <name>',
+      'keep only this location (Shopify Location, Magento source_code) instead of summing them',
+    )
     .option('--duplicates <how>', 'a SKU on two products or twice in the file: sum or last (default: refuse)')
     .option('--strict', 'refuse rows that would be skipped (no SKU, stock not tracked)')
-    .action(run(async (ctx, [file], o) => (await import('../commands/import.js')).importStock({
-      file, format: o.format as string | undefined, add: Boolean(o.add), dryRun: Boolean(o.dryRun),
-      location: o.location as string | undefined, duplicates: o.duplicates as string | undefined, strict: Boolean(o.strict),
-    }, ctx)));
+    .action(
+      run(async (ctx, [file], o) =>
+        (await import('../commands/import.js')).importStock(
+          {
+            file,
+            format: o.format as string | undefined,
+            add: Boolean(o.add),
+            dryRun: Boolean(o.dryRun),
+            location: o.location as string | undefined,
+            duplicates: o.duplicates as string | undefined,
+            strict: Boolean(o.strict),
+          },
+          ctx,
+        ),
+      ),
+    );
   add('export')
     .description('export stock (sku, name, quantity, lowStock) in a form inv import reads back unchanged')
     .option('--format <format>', 'csv (default), json or ndjson')
     .option('-o, --out <file>', 'write to this file instead of stdout')
     .option('--force', 'overwrite the -o file if it exists')
-    .action(run(async (ctx, _a, o) => (await import('../commands/export.js')).exportStock({
-      format: o.format as string | undefined, out: o.out as string | undefined, force: Boolean(o.force),
-    }, ctx)));
+    .action(
+      run(async (ctx, _a, o) =>
+        (await import('../commands/export.js')).exportStock(
+          {
+            format: o.format as string | undefined,
+            out: o.out as string | undefined,
+            force: Boolean(o.force),
+          },
+          ctx,
+        ),
+      ),
+    );
 
   add('expire')
     .description("release the holds of unpaid orders past their provider's window, and list them")
@@ -246,57 +365,87 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     .description('apply a stream of NDJSON events in one process, one result line per event')
     .argument('<file>', 'a file, or - for stdin')
     .option('--stop-on-error', 'stop at the first event that fails')
-    .action(run(async (ctx, [file], o) => (await import('../commands/apply.js')).apply({ file, stopOnError: Boolean(o.stopOnError) }, ctx)));
+    .action(
+      run(async (ctx, [file], o) =>
+        (await import('../commands/apply.js')).apply({ file, stopOnError: Boolean(o.stopOnError) }, ctx),
+      ),
+    );
 
   add('simulate')
     .description('Monte Carlo simulation of a sales period under both modes, on the same customers')
     .option('--hours <h>', 'length of the sales period in hours (default 24)')
     .option('--checkouts-per-hour <n>', 'average checkouts per hour, before the traffic multiplier (default 10)')
     .option('--traffic <profile>', 'normal, busy, peak or flash (default: a constant rate)')
-    .option('--provider <name[:share],...>', 'payment providers and shares; repeatable (default card:0.8,paypal:0.2)',
-      (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option(
+      '--provider <name[:share],...>',
+      'payment providers and shares; repeatable (default card:0.8,paypal:0.2)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .option('--skus <n>', 'a synthetic catalogue of N SKUs (default 20)')
     .option('--stock <n>', 'units of each synthetic SKU (default 10)')
     .option('--from-store', 'take the SKUs and their available stock from the store (read only)')
     .option('--trials <n>', 'simulated sales (default 200, at most 100,000)')
     .option('--seed <n>', 'random seed 0–4294967295 for a repeatable run (default: chosen and printed)')
     .option('--scenario <file>', 'a JSON file stating the whole model (- for stdin); flags override it')
-    .action(run(async (ctx, _a, o) => (await import('../commands/simulate.js')).simulateCommand(o as Record<string, never>, ctx)));
+    .action(
+      run(async (ctx, _a, o) =>
+        (await import('../commands/simulate.js')).simulateCommand(o as Record<string, never>, ctx),
+      ),
+    );
 
   add('backup')
     .description('copy the whole store to a file, while other inv processes may write')
     .argument('<file>', 'the backup file')
     .option('--force', 'overwrite the file if it exists')
-    .action(run(async (ctx, [file], o) => (await import('../commands/backup.js')).backup({ file, force: Boolean(o.force) }, ctx)));
+    .action(
+      run(async (ctx, [file], o) =>
+        (await import('../commands/backup.js')).backup({ file, force: Boolean(o.force) }, ctx),
+      ),
+    );
   add('restore')
     .description('replace the store with a backup (checked first; asks, or needs --yes)')
     .argument('<file>', 'a file written by inv backup')
     .option('-y, --yes', 'do not ask')
-    .action(run(async (ctx, [file], o) => (await import('../commands/backup.js')).restore({ file, yes: Boolean(o.yes) }, ctx)));
+    .action(
+      run(async (ctx, [file], o) =>
+        (await import('../commands/backup.js')).restore({ file, yes: Boolean(o.yes) }, ctx),
+      ),
+    );
 
-  const recommendOptions = (c: Command) => c
-    .option('--provider <names...>', 'the payment providers the shop uses (repeat, or comma-separated)')
-    .option('--traffic <level>', 'expected traffic: normal, busy or peak')
-    .option('--stock-depth <units>', 'typical available units per SKU')
-    .option('--from-store', 'read the stock depth from the store')
-    .option('--restock-days <days>', 'how long restocking takes')
-    .option('--peak-from <time>', 'when the peak starts')
-    .option('--peak-until <time>', 'when the peak ends (the switch back)');
-  recommendOptions(add('recommend')
-    .description('recommend a mode, with reasons and simulated risk'))
-    .action(run(async (ctx, _a, o) => (await import('../commands/recommend.js')).recommend(recommendArgs(o), ctx)));
+  const recommendOptions = (c: Command) =>
+    c
+      .option('--provider <names...>', 'the payment providers the shop uses (repeat, or comma-separated)')
+      .option('--traffic <level>', 'expected traffic: normal, busy or peak')
+      .option('--stock-depth <units>', 'typical available units per SKU')
+      .option('--from-store', 'read the stock depth from the store')
+      .option('--restock-days <days>', 'how long restocking takes')
+      .option('--peak-from <time>', 'when the peak starts')
+      .option('--peak-until <time>', 'when the peak ends (the switch back)');
+  recommendOptions(add('recommend').description('recommend a mode, with reasons and simulated risk')).action(
+    run(async (ctx, _a, o) => (await import('../commands/recommend.js')).recommend(recommendArgs(o), ctx)),
+  );
 
-  recommendOptions(add('advise')
-    .description('an interactive advisor before a sales peak: asks, recommends, offers to apply'))
+  recommendOptions(
+    add('advise').description('an interactive advisor before a sales peak: asks, recommends, offers to apply'),
+  )
     .option('-y, --yes', 'apply the recommendation without asking')
     .option('--alternative', 'with --yes: apply the per-provider alternative instead')
-    .action(run(async (ctx, _a, o) => (await import('../commands/advise.js')).advise({ ...recommendArgs(o), yes: Boolean(o.yes), alternative: Boolean(o.alternative) }, ctx)));
+    .action(
+      run(async (ctx, _a, o) =>
+        (await import('../commands/advise.js')).advise(
+          { ...recommendArgs(o), yes: Boolean(o.yes), alternative: Boolean(o.alternative) },
+          ctx,
+        ),
+      ),
+    );
 
   const provider = needsSubcommand(add('provider').description('the payment provider catalogue'));
-  provider.command('list')
+  provider
+    .command('list')
     .description('each provider: instant or delayed, payment window, simulation defaults, sources')
     .action(run(async (ctx) => (await import('../commands/provider.js')).listProviders(ctx)));
-  provider.command('set')
+  provider
+    .command('set')
     .description('add a provider or tune one')
     .argument('<name>')
     .option('--window <duration>', 'payment window, e.g. 30m, 36h, 5d')
@@ -307,10 +456,15 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     .option('--delay-median <duration>', 'median time to payment')
     .option('--delay-p95 <duration>', '95th percentile of the time to payment')
     .option('--label <text>', 'a display name')
-    .action(run(async (ctx, [name], o) => {
-      if (o.delayed && o.instant) throw new UsageError('--delayed and --instant exclude each other');
-      return (await import('../commands/provider.js')).setProvider({ name, ...(o as Record<string, string | boolean | undefined>) }, ctx);
-    }));
+    .action(
+      run(async (ctx, [name], o) => {
+        if (o.delayed && o.instant) throw new UsageError('--delayed and --instant exclude each other');
+        return (await import('../commands/provider.js')).setProvider(
+          { name, ...(o as Record<string, string | boolean | undefined>) },
+          ctx,
+        );
+      }),
+    );
 
   if (wanted !== undefined && !defined) return buildProgram(io, state, true);
   return program;
@@ -324,7 +478,10 @@ function commandIn(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') return undefined;
-    if (VALUED.has(a)) { i++; continue; }
+    if (VALUED.has(a)) {
+      i++;
+      continue;
+    }
     if (a.startsWith('-')) continue;
     return a === 'help' ? undefined : a;
   }

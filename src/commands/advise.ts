@@ -14,7 +14,14 @@ import { hours } from '../render/provider.js';
 import { renderRecommendation } from '../render/recommend.js';
 import { safe } from '../render/style.js';
 import { output, type Output } from './output.js';
-import { parseParams, readDepth, recommendWith, splitProviders, type RecommendOptions, type RecommendResult } from './recommend.js';
+import {
+  parseParams,
+  readDepth,
+  recommendWith,
+  splitProviders,
+  type RecommendOptions,
+  type RecommendResult,
+} from './recommend.js';
 
 export interface AdviseOptions extends RecommendOptions {
   yes?: boolean;
@@ -42,62 +49,100 @@ async function gather(o: AdviseOptions, ctx: Context, store: Store): Promise<Adv
   const catalogue = mergeCatalogue(await store.customProviders());
 
   if (splitProviders(answers.providers).length === 0) {
-    answers.providers = await prompts.checkbox({
-      message: 'Which payment methods does the shop take?',
-      choices: catalogue.map((p) => ({ name: `${p.name.padEnd(14)} ${p.label} (${p.kind}, window ${hours(p.windowHours)})`, value: p.name, short: p.name })),
-      required: true,
-      pageSize: Math.min(14, catalogue.length),
-    }, io);
+    answers.providers = await prompts.checkbox(
+      {
+        message: 'Which payment methods does the shop take?',
+        choices: catalogue.map((p) => ({
+          name: `${p.name.padEnd(14)} ${p.label} (${p.kind}, window ${hours(p.windowHours)})`,
+          value: p.name,
+          short: p.name,
+        })),
+        required: true,
+        pageSize: Math.min(14, catalogue.length),
+      },
+      io,
+    );
   }
   if (answers.traffic === undefined) {
-    answers.traffic = await prompts.select<TrafficLevel>({
-      message: 'What traffic do you expect?',
-      choices: [
-        { name: 'normal: an ordinary week', value: 'normal' },
-        { name: 'busy: a promotion, the week before Black Friday (about 2×)', value: 'busy' },
-        { name: 'peak: a sale, Black Friday, Cyber Monday (about 3.5–5×)', value: 'peak' },
-      ],
-    }, io);
+    answers.traffic = await prompts.select<TrafficLevel>(
+      {
+        message: 'What traffic do you expect?',
+        choices: [
+          { name: 'normal: an ordinary week', value: 'normal' },
+          { name: 'busy: a promotion, the week before Black Friday (about 2×)', value: 'busy' },
+          { name: 'peak: a sale, Black Friday, Cyber Monday (about 3.5–5×)', value: 'peak' },
+        ],
+      },
+      io,
+    );
   }
   if (answers.traffic !== 'normal' && answers.peakUntil === undefined) {
-    const from = answers.peakFrom ?? await prompts.input({
-      message: 'When does it start? (ISO date/time, UTC)', default: iso(ctx.nowMs).slice(0, 16),
-      validate: (v) => validTime(v),
-    }, io);
+    const from =
+      answers.peakFrom ??
+      (await prompts.input(
+        {
+          message: 'When does it start? (ISO date/time, UTC)',
+          default: iso(ctx.nowMs).slice(0, 16),
+          validate: (v) => validTime(v),
+        },
+        io,
+      ));
     answers.peakFrom = from;
     const fromMs = parseTime('start', from);
-    answers.peakUntil = await prompts.input({
-      message: 'When does it end? (the shop switches back then)',
-      default: iso(fromMs + (answers.traffic === 'peak' ? 4 : 7) * DAY).slice(0, 16),
-      validate: (v) => validTime(v) === true ? (parseTime('end', v) > fromMs ? true : 'the end must be after the start') : validTime(v),
-    }, io);
+    answers.peakUntil = await prompts.input(
+      {
+        message: 'When does it end? (the shop switches back then)',
+        default: iso(fromMs + (answers.traffic === 'peak' ? 4 : 7) * DAY).slice(0, 16),
+        validate: (v) =>
+          validTime(v) === true
+            ? parseTime('end', v) > fromMs
+              ? true
+              : 'the end must be after the start'
+            : validTime(v),
+      },
+      io,
+    );
   }
   if (answers.stockDepth === undefined && !answers.fromStore) {
     const empty = await store.isEmpty();
     let useStore = false;
     if (!empty) {
       const { depth } = await readDepth(store, ctx.nowMs);
-      useStore = await prompts.select<boolean>({
-        message: 'How deep is the stock?',
-        choices: [
-          { name: `as in the store: ${depth.skus} SKUs, median ${depth.units} available, ${Math.round((depth.shallowShare ?? 0) * 100)}% at ${SHALLOW_UNITS} or fewer`, value: true },
-          { name: 'let me type a typical number of units per SKU', value: false },
-        ],
-      }, io);
+      useStore = await prompts.select<boolean>(
+        {
+          message: 'How deep is the stock?',
+          choices: [
+            {
+              name: `as in the store: ${depth.skus} SKUs, median ${depth.units} available, ${Math.round((depth.shallowShare ?? 0) * 100)}% at ${SHALLOW_UNITS} or fewer`,
+              value: true,
+            },
+            { name: 'let me type a typical number of units per SKU', value: false },
+          ],
+        },
+        io,
+      );
     }
     if (useStore) answers.fromStore = true;
     else {
-      answers.stockDepth = await prompts.input({
-        message: 'Typical units in stock per SKU?', default: '10',
-        validate: (v) => validCount(v),
-      }, io);
+      answers.stockDepth = await prompts.input(
+        {
+          message: 'Typical units in stock per SKU?',
+          default: '10',
+          validate: (v) => validCount(v),
+        },
+        io,
+      );
     }
   }
   if (answers.restockDays === undefined) {
-    answers.restockDays = await prompts.input({
-      message: 'How many days does restocking take?', default: '7',
-      validate: (v) => validCount(v),
-    }, io);
+    answers.restockDays = await prompts.input(
+      {
+        message: 'How many days does restocking take?',
+        default: '7',
+        validate: (v) => validCount(v),
+      },
+      io,
+    );
   }
   return answers;
 }
@@ -120,13 +165,15 @@ function validCount(v: string): true | string {
   }
 }
 
-
 /** Applies the operator's choice to the store; says what changed, old → new. */
 export async function applyChoice(store: Store, r: RecommendResult, choice: Choice, nowMs: number): Promise<Applied> {
   const changes: string[] = [];
   if (choice === 'recommended') {
     if (r.temporary && r.from && r.until) {
-      const w = await store.addWindow({ mode: r.mode, from: r.from, until: r.until, reason: `inv advise: ${r.inputs.traffic} traffic` }, nowMs);
+      const w = await store.addWindow(
+        { mode: r.mode, from: r.from, until: r.until, reason: `inv advise: ${r.inputs.traffic} traffic` },
+        nowMs,
+      );
       changes.push(`scheduled window ${w.id}: ${w.mode} from ${w.from} until ${w.until}, then the base mode again`);
     } else {
       const old = await store.setBaseMode(r.mode);
@@ -135,7 +182,8 @@ export async function applyChoice(store: Store, r: RecommendResult, choice: Choi
   } else if (choice === 'alternative' && r.alternative) {
     // All at once: the shop never runs with half of the alternative applied.
     const old = await store.setPolicy({ base: r.alternative.base, overrides: r.alternative.overrides });
-    for (const [provider, mode] of Object.entries(r.alternative.overrides)) changes.push(`${provider}: ${old.overrides[provider] ?? 'no override'} → ${mode}`);
+    for (const [provider, mode] of Object.entries(r.alternative.overrides))
+      changes.push(`${provider}: ${old.overrides[provider] ?? 'no override'} → ${mode}`);
     if (old.base !== r.alternative.base) changes.push(`base mode: ${old.base} → ${r.alternative.base}`);
   }
   return { applied: choice, changes };
@@ -145,10 +193,15 @@ export async function advise(o: AdviseOptions, ctx: Context): Promise<Output> {
   const interactive = Boolean(ctx.io.stdin.isTTY && ctx.io.stdout.isTTY) && !ctx.json;
   const complete = splitProviders(o.providers).length > 0 && o.traffic !== undefined;
   if (!interactive && !complete) {
-    throw new UsageError('inv advise asks its questions on a terminal; without one, give the answers as flags or use inv recommend',
-      { hint: 'inv recommend --provider card --provider boleto --traffic peak --stock-depth 10 (or: inv advise … --yes)' });
+    throw new UsageError(
+      'inv advise asks its questions on a terminal; without one, give the answers as flags or use inv recommend',
+      {
+        hint: 'inv recommend --provider card --provider boleto --traffic peak --stock-depth 10 (or: inv advise … --yes)',
+      },
+    );
   }
-  if (o.alternative && !o.yes) throw new UsageError('--alternative applies the per-provider alternative and needs --yes');
+  if (o.alternative && !o.yes)
+    throw new UsageError('--alternative applies the per-provider alternative and needs --yes');
   try {
     return await withStore(ctx, async (store) => {
       const answers = interactive ? await gather(o, ctx, store) : o;
@@ -160,12 +213,16 @@ export async function advise(o: AdviseOptions, ctx: Context): Promise<Output> {
         ctx.io.stdout.write(`\n${renderRecommendation(rec, ctx.style)}\n\n`);
         choice = await ask(rec, ctx);
       }
-      if (choice === 'alternative' && !rec.alternative) throw new UsageError('there is no per-provider alternative for these answers (only when some providers are slow)');
+      if (choice === 'alternative' && !rec.alternative)
+        throw new UsageError(
+          'there is no per-provider alternative for these answers (only when some providers are slow)',
+        );
       const applied = await applyChoice(store, rec, choice, ctx.nowMs);
       const result = { ...rec, ...applied };
       return output(result, (r, s) => {
         const shown = interactive ? '' : `${renderRecommendation(r, s)}\n\n`;
-        if (r.applied === 'nothing') return `${shown}Nothing applied.${interactive ? '' : ' Pass --yes to apply the recommendation (or --yes --alternative for the per-provider one).'}`;
+        if (r.applied === 'nothing')
+          return `${shown}Nothing applied.${interactive ? '' : ' Pass --yes to apply the recommendation (or --yes --alternative for the per-provider one).'}`;
         return `${shown}Applied:\n${r.changes.map((c) => `  ${safe(c)}`).join('\n')}`;
       });
     });
@@ -178,18 +235,25 @@ export async function advise(o: AdviseOptions, ctx: Context): Promise<Output> {
 async function ask(rec: RecommendResult, ctx: Context): Promise<Choice> {
   const prompts = await import('@inquirer/prompts');
   const io = { input: ctx.io.stdin, output: ctx.io.stdout, clearPromptOnDone: false };
-  const what = rec.temporary ? `${rec.mode} from ${rec.from} until ${rec.until}, then switch back` : `${rec.mode} as the base mode`;
+  const what = rec.temporary
+    ? `${rec.mode} from ${rec.from} until ${rec.until}, then switch back`
+    : `${rec.mode} as the base mode`;
   if (!rec.alternative) {
     return (await prompts.confirm({ message: `Apply it (${what})?`, default: false }, io)) ? 'recommended' : 'nothing';
   }
-  return prompts.select<Choice>({
-    message: 'Apply which?',
-    choices: [
-      { name: 'nothing for now', value: 'nothing' },
-      { name: `the recommendation: ${what}`, value: 'recommended' },
-      { name: `the alternative: ${Object.keys(rec.alternative.overrides).join(', ')} on-order, the rest on-payment`, value: 'alternative' },
-    ],
-    default: 'nothing',
-  }, io);
+  return prompts.select<Choice>(
+    {
+      message: 'Apply which?',
+      choices: [
+        { name: 'nothing for now', value: 'nothing' },
+        { name: `the recommendation: ${what}`, value: 'recommended' },
+        {
+          name: `the alternative: ${Object.keys(rec.alternative.overrides).join(', ')} on-order, the rest on-payment`,
+          value: 'alternative',
+        },
+      ],
+      default: 'nothing',
+    },
+    io,
+  );
 }
-

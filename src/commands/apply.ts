@@ -36,26 +36,47 @@ export async function applyEvent(store: Store, e: Event, defaultNowMs: number): 
   const nowMs = e.at === undefined || e.at === null ? defaultNowMs : parseTime('"at"', String(e.at));
   switch (e.type) {
     case 'place': {
-      if (!Array.isArray(e.items) || e.items.length === 0) throw invalidInput('"items" must be a non-empty array of { "sku", "qty" }');
-      const lines = mergeLines(e.items.map((it: unknown) => {
-        if (typeof it !== 'object' || it === null) throw invalidInput('each item must be an object { "sku", "qty" }');
-        return { sku: str(it as Event, 'sku', checkSku), qty: int(it as Event, 'qty', 1) };
-      }));
+      if (!Array.isArray(e.items) || e.items.length === 0)
+        throw invalidInput('"items" must be a non-empty array of { "sku", "qty" }');
+      const lines = mergeLines(
+        e.items.map((it: unknown) => {
+          if (typeof it !== 'object' || it === null) throw invalidInput('each item must be an object { "sku", "qty" }');
+          return { sku: str(it as Event, 'sku', checkSku), qty: int(it as Event, 'qty', 1) };
+        }),
+      );
       const id = optStr(e, 'id', checkOrderId) ?? newOrderId();
       return store.placeOrder({ id, provider: str(e, 'provider', checkProviderName), lines, nowMs });
     }
     case 'pay':
     case 'fail':
     case 'cancel':
-      return store.notify({ id: str(e, 'id', checkOrderId), transition: e.type, eventId: optStr(e, 'event', checkEventId), nowMs });
+      return store.notify({
+        id: str(e, 'id', checkOrderId),
+        transition: e.type,
+        eventId: optStr(e, 'event', checkEventId),
+        nowMs,
+      });
     case 'expire':
       return { expired: await store.expireDue(nowMs) };
     case 'stock-set':
-      return store.adjustStock({ sku: str(e, 'sku', checkSku), set: int(e, 'qty'), name: optStr(e, 'name', checkName), note: optStr(e, 'reason', (s) => s), nowMs });
+      return store.adjustStock({
+        sku: str(e, 'sku', checkSku),
+        set: int(e, 'qty'),
+        name: optStr(e, 'name', checkName),
+        note: optStr(e, 'reason', (s) => s),
+        nowMs,
+      });
     case 'stock-add':
-      return store.adjustStock({ sku: str(e, 'sku', checkSku), add: int(e, 'delta'), note: optStr(e, 'reason', (s) => s), nowMs });
+      return store.adjustStock({
+        sku: str(e, 'sku', checkSku),
+        add: int(e, 'delta'),
+        note: optStr(e, 'reason', (s) => s),
+        nowMs,
+      });
     default:
-      throw invalidInput(`unknown event type ${JSON.stringify(e.type)}: use place, pay, fail, cancel, expire, stock-set or stock-add`);
+      throw invalidInput(
+        `unknown event type ${JSON.stringify(e.type)}: use place, pay, fail, cancel, expire, stock-set or stock-add`,
+      );
   }
 }
 
@@ -66,7 +87,8 @@ function parseLine(text: string): Event {
   } catch (err) {
     throw invalidInput(`not valid JSON: ${(err as Error).message}`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidInput('an event must be a JSON object with a "type"');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw invalidInput('an event must be a JSON object with a "type"');
   return v as Event;
 }
 
@@ -92,7 +114,9 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
           if (!(e instanceof InvError) || e instanceof StoreError) throw e;
           failed++;
           firstFailure ||= e.exitCode;
-          out.push(`${JSON.stringify({ line, ok: false, error: { code: e.code, message: e.message, details: e.details } })}\n`);
+          out.push(
+            `${JSON.stringify({ line, ok: false, error: { code: e.code, message: e.message, details: e.details } })}\n`,
+          );
           if (o.stopOnError) {
             out.flush();
             ctx.note(`stopped at line ${line} (--stop-on-error)`);
@@ -106,7 +130,10 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
       out.close();
     }
   });
-  if (failed > 0) ctx.io.stderr.write(`inv: ${failed} of ${applied + failed} events failed (see the lines with "ok": false); the others were applied\n`);
+  if (failed > 0)
+    ctx.io.stderr.write(
+      `inv: ${failed} of ${applied + failed} events failed (see the lines with "ok": false); the others were applied\n`,
+    );
   else ctx.note(`${applied} applied, 0 failed`);
   return { json: null, human: () => '', streamed: true, exitCode: firstFailure || EXIT.ok };
 }

@@ -8,11 +8,15 @@ import { output, type Output } from './output.js';
 
 export async function backup(o: { file: string; force: boolean }, ctx: Context): Promise<Output> {
   if (o.file.trim() === '') throw new UsageError('name the backup file: inv backup FILE');
-  if (!existsSync(dirname(resolve(o.file)))) throw new UsageError(`cannot write ${o.file}: the folder ${dirname(resolve(o.file))} does not exist`);
+  if (!existsSync(dirname(resolve(o.file))))
+    throw new UsageError(`cannot write ${o.file}: the folder ${dirname(resolve(o.file))} does not exist`);
   if (existsSync(o.file) && statSync(o.file).isDirectory()) throw new UsageError(`${o.file} is a folder`);
   if (existsSync(o.file) && !o.force) throw new UsageError(`${o.file} exists already; pass --force to overwrite it`);
   const r = await withStore(ctx, (store) => store.backup(o.file), READ);
-  return output({ file: r.file, pages: r.pages, store: ctx.dbPath }, (x) => `backup written: ${safe(x.file)} (${x.pages} pages of ${safe(x.store)})`);
+  return output(
+    { file: r.file, pages: r.pages, store: ctx.dbPath },
+    (x) => `backup written: ${safe(x.file)} (${x.pages} pages of ${safe(x.store)})`,
+  );
 }
 
 async function confirm(ctx: Context, question: string): Promise<boolean> {
@@ -30,12 +34,20 @@ export async function restore(o: { file: string; yes: boolean }, ctx: Context): 
   const info = inspectBackup(o.file);
   if (!o.yes) {
     if (!ctx.io.stdin.isTTY) {
-      throw new UsageError('restore replaces every SKU, order and movement of the store: pass --yes to confirm', { hint: `inv restore ${o.file} --yes` });
+      throw new UsageError('restore replaces every SKU, order and movement of the store: pass --yes to confirm', {
+        hint: `inv restore ${o.file} --yes`,
+      });
     }
-    const ok = await confirm(ctx, `Replace the store ${ctx.dbPath} with ${o.file} (${info.skus} SKUs, ${info.orders} orders, ${info.movements} movements)?`);
+    const ok = await confirm(
+      ctx,
+      `Replace the store ${ctx.dbPath} with ${o.file} (${info.skus} SKUs, ${info.orders} orders, ${info.movements} movements)?`,
+    );
     if (!ok) throw new InvError('INTERRUPTED', 'restore declined; the store was not changed', EXIT.usage);
   }
   const restored = restoreFrom(ctx.dbPath, o.file, ctx.busyTimeoutMs);
-  return output({ ...restored, store: ctx.dbPath }, (x) =>
-    `restored ${safe(x.store)} from ${safe(x.file)}: ${x.skus} SKUs, ${x.orders} orders, ${x.movements} movements`);
+  return output(
+    { ...restored, store: ctx.dbPath },
+    (x) =>
+      `restored ${safe(x.store)} from ${safe(x.file)}: ${x.skus} SKUs, ${x.orders} orders, ${x.movements} movements`,
+  );
 }

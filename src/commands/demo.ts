@@ -23,22 +23,38 @@ const MIN = 60_000;
 
 /** The story: who does what, minutes after the start. */
 export const DEMO_SCRIPT: { after: number; story: string; event: Record<string, unknown> }[] = [
-  { after: 0, story: 'Ana reaches the payment page for the last TEE-M and picks Boleto (paid days later, if at all)',
-    event: { type: 'place', id: 'ana-boleto', provider: 'boleto', items: [{ sku: 'TEE-M', qty: 1 }] } },
-  { after: 5, story: 'Carl reaches the payment page for the last MUG, then closes the tab',
-    event: { type: 'place', id: 'carl-card', provider: 'card', items: [{ sku: 'MUG', qty: 1 }] } },
-  { after: 10, story: 'Dee wants the MUG too and pays by card',
-    event: { type: 'place', id: 'dee-card', provider: 'card', items: [{ sku: 'MUG', qty: 1 }] } },
-  { after: 11, story: "Dee's card payment arrives",
-    event: { type: 'pay', id: 'dee-card', event: 'evt-dee-1' } },
-  { after: 60, story: 'Ben buys TEE-M by card',
-    event: { type: 'place', id: 'ben-card', provider: 'card', items: [{ sku: 'TEE-M', qty: 1 }] } },
-  { after: 61, story: "Ben's card payment arrives",
-    event: { type: 'pay', id: 'ben-card', event: 'evt-ben-1' } },
-  { after: 62, story: "The card provider sends Ben's notification again (at-least-once delivery)",
-    event: { type: 'pay', id: 'ben-card', event: 'evt-ben-1' } },
-  { after: 30 * 60, story: "Ana's Boleto is paid, 30 hours later",
-    event: { type: 'pay', id: 'ana-boleto', event: 'evt-ana-1' } },
+  {
+    after: 0,
+    story: 'Ana reaches the payment page for the last TEE-M and picks Boleto (paid days later, if at all)',
+    event: { type: 'place', id: 'ana-boleto', provider: 'boleto', items: [{ sku: 'TEE-M', qty: 1 }] },
+  },
+  {
+    after: 5,
+    story: 'Carl reaches the payment page for the last MUG, then closes the tab',
+    event: { type: 'place', id: 'carl-card', provider: 'card', items: [{ sku: 'MUG', qty: 1 }] },
+  },
+  {
+    after: 10,
+    story: 'Dee wants the MUG too and pays by card',
+    event: { type: 'place', id: 'dee-card', provider: 'card', items: [{ sku: 'MUG', qty: 1 }] },
+  },
+  { after: 11, story: "Dee's card payment arrives", event: { type: 'pay', id: 'dee-card', event: 'evt-dee-1' } },
+  {
+    after: 60,
+    story: 'Ben buys TEE-M by card',
+    event: { type: 'place', id: 'ben-card', provider: 'card', items: [{ sku: 'TEE-M', qty: 1 }] },
+  },
+  { after: 61, story: "Ben's card payment arrives", event: { type: 'pay', id: 'ben-card', event: 'evt-ben-1' } },
+  {
+    after: 62,
+    story: "The card provider sends Ben's notification again (at-least-once delivery)",
+    event: { type: 'pay', id: 'ben-card', event: 'evt-ben-1' },
+  },
+  {
+    after: 30 * 60,
+    story: "Ana's Boleto is paid, 30 hours later",
+    event: { type: 'pay', id: 'ana-boleto', event: 'evt-ana-1' },
+  },
 ];
 
 const MODES: Mode[] = ['on-order', 'on-payment'];
@@ -48,7 +64,11 @@ function outcome(result: unknown): StepOutcome {
   return { ok: true, status: o.status, oversoldUnits: o.oversoldUnits, duplicate: o.duplicate, reserved: o.reserved };
 }
 
-async function runMode(store: Store, mode: Mode, startMs: number): Promise<{ steps: StepOutcome[]; stock: StockItem[] }> {
+async function runMode(
+  store: Store,
+  mode: Mode,
+  startMs: number,
+): Promise<{ steps: StepOutcome[]; stock: StockItem[] }> {
   await loadSample(store, startMs);
   await store.setBaseMode(mode);
   const steps: StepOutcome[] = [];
@@ -73,13 +93,17 @@ export async function demo(ctx: Context): Promise<Output> {
     for (const mode of MODES) {
       // With --db, the on-order run stays there to explore; the other run is temporary.
       const path = keep && mode === 'on-order' ? ctx.dbPath : join(tmp, `${mode}.db`);
-      runs[mode] = await withStore({ ...ctx, dbPath: path, dbIsDefault: false }, (store) => runMode(store, mode, startMs));
+      runs[mode] = await withStore({ ...ctx, dbPath: path, dbIsDefault: false }, (store) =>
+        runMode(store, mode, startMs),
+      );
     }
     const report: DemoReport = {
       store: keep ? ctx.dbPath : null,
       start: iso(startMs),
       steps: DEMO_SCRIPT.map((s, i) => ({
-        at: iso(startMs + s.after * MIN), story: s.story, event: s.event,
+        at: iso(startMs + s.after * MIN),
+        story: s.story,
+        event: s.event,
         results: { 'on-order': runs['on-order'].steps[i], 'on-payment': runs['on-payment'].steps[i] },
       })),
       stock: { 'on-order': runs['on-order'].stock, 'on-payment': runs['on-payment'].stock },
@@ -101,18 +125,33 @@ export async function demo(ctx: Context): Promise<Output> {
  * same every time. About 200 trials of ~80 checkouts: a few milliseconds.
  */
 export const BLACK_FRIDAY = {
-  hours: 24, checkoutsPerHour: 1, traffic: 'peak' as const, trials: 200, seed: 2026,
-  providers: [{ name: 'card', share: 0.6 }, { name: 'paypal', share: 0.2 }, { name: 'boleto', share: 0.2 }],
+  hours: 24,
+  checkoutsPerHour: 1,
+  traffic: 'peak' as const,
+  trials: 200,
+  seed: 2026,
+  providers: [
+    { name: 'card', share: 0.6 },
+    { name: 'paypal', share: 0.2 },
+    { name: 'boleto', share: 0.2 },
+  ],
 };
 
 /** The question the tour ends with: this shop, these providers, Black Friday to Cyber Monday. */
 function adviceFor(startMs: number): RecommendParams {
   return {
-    providers: BLACK_FRIDAY.providers.map((p) => p.name), traffic: 'peak', stockDepth: null, fromStore: true,
-    restockDays: 7, peakFromMs: startMs, peakUntilMs: startMs + 4 * 24 * 60 * MIN,
+    providers: BLACK_FRIDAY.providers.map((p) => p.name),
+    traffic: 'peak',
+    stockDepth: null,
+    fromStore: true,
+    restockDays: 7,
+    peakFromMs: startMs,
+    peakUntilMs: startMs + 4 * 24 * 60 * MIN,
   };
 }
 
 function blackFriday(): SimResult {
-  return simulate(buildModel({ ...BLACK_FRIDAY, skus: SAMPLE_SHOP.map((s) => ({ sku: s.sku, stock: s.qty, price: 1, weight: 1 })) }));
+  return simulate(
+    buildModel({ ...BLACK_FRIDAY, skus: SAMPLE_SHOP.map((s) => ({ sku: s.sku, stock: s.qty, price: 1, weight: 1 })) }),
+  );
 }

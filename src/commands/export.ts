@@ -26,7 +26,11 @@ export interface ExportOptions {
 }
 
 /** Writes every item through `writePieces` (64 KiB chunks, waits when the stream is full). */
-async function writeAll(out: Writable, items: Iterable<StockItem> | AsyncIterable<StockItem>, format: ExportFormat): Promise<{ count: number; error: Error | null }> {
+async function writeAll(
+  out: Writable,
+  items: Iterable<StockItem> | AsyncIterable<StockItem>,
+  format: ExportFormat,
+): Promise<{ count: number; error: Error | null }> {
   const w = writerFor(format);
   let count = 0;
   async function* pieces(): AsyncGenerator<string> {
@@ -48,7 +52,10 @@ export async function exportStock(o: ExportOptions, ctx: Context): Promise<Outpu
   }
   if (ctx.json && o.out === undefined) {
     // stdout carries the export itself: with --json it is one JSON document.
-    if (format !== undefined && format !== 'json') throw new UsageError(`--json prints one JSON document on stdout: use --format json, or write the ${format} to a file with -o`);
+    if (format !== undefined && format !== 'json')
+      throw new UsageError(
+        `--json prints one JSON document on stdout: use --format json, or write the ${format} to a file with -o`,
+      );
     format = 'json';
   }
   const fmt = (format ?? 'csv') as ExportFormat;
@@ -62,28 +69,40 @@ export async function exportStock(o: ExportOptions, ctx: Context): Promise<Outpu
   const file = o.out;
   if (existsSync(file)) {
     if (statSync(file).isDirectory()) throw invalidInput(`${file} is a folder`);
-    if (!o.force) throw new UsageError(`${file} exists already; nothing was written`, { hint: `overwrite it: inv export -o ${file} --force` });
+    if (!o.force)
+      throw new UsageError(`${file} exists already; nothing was written`, {
+        hint: `overwrite it: inv export -o ${file} --force`,
+      });
   }
-  if (!existsSync(dirname(file))) throw invalidInput(`cannot write ${file}: the folder ${dirname(file)} does not exist`);
+  if (!existsSync(dirname(file)))
+    throw invalidInput(`cannot write ${file}: the folder ${dirname(file)} does not exist`);
   const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
-  const count = await withStore(ctx, async (store) => {
-    const out = createWriteStream(tmp, { flags: 'wx' });
-    try {
-      await once(out, 'open');
-      const { count: n, error } = await writeAll(out, store.iterateStock(ctx.nowMs), fmt);
-      if (error) throw error;
-      out.end();
-      await once(out, 'finish');
-      renameSync(tmp, file);
-      return n;
-    } catch (e) {
-      out.destroy();
-      rmSync(tmp, { force: true });
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code !== undefined && !String(code).startsWith('SQLITE')) throw invalidInput(`cannot write ${file}: ${code}`);
-      throw e;
-    }
-  }, READ);
+  const count = await withStore(
+    ctx,
+    async (store) => {
+      const out = createWriteStream(tmp, { flags: 'wx' });
+      try {
+        await once(out, 'open');
+        const { count: n, error } = await writeAll(out, store.iterateStock(ctx.nowMs), fmt);
+        if (error) throw error;
+        out.end();
+        await once(out, 'finish');
+        renameSync(tmp, file);
+        return n;
+      } catch (e) {
+        out.destroy();
+        rmSync(tmp, { force: true });
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== undefined && !String(code).startsWith('SQLITE'))
+          throw invalidInput(`cannot write ${file}: ${code}`);
+        throw e;
+      }
+    },
+    READ,
+  );
   ctx.note(`read it back with: inv import ${file}`);
-  return output({ file, format: fmt, skus: count }, (r) => `exported ${thousands(r.skus)} SKUs to ${safe(r.file)} (${r.format})`);
+  return output(
+    { file, format: fmt, skus: count },
+    (r) => `exported ${thousands(r.skus)} SKUs to ${safe(r.file)} (${r.format})`,
+  );
 }

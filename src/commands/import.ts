@@ -29,12 +29,14 @@ export interface ImportOptions {
 
 function conflictMessage(c: ImportConflict, hasLocations: boolean): string {
   const more = c.rows > c.lines.length ? ` and ${thousands(c.rows - c.lines.length)} more` : '';
-  const lines = c.lines.length === 2 && !more ? `lines ${c.lines[0]} and ${c.lines[1]}` : `lines ${c.lines.join(', ')}${more}`;
-  const where = c.products.length > 1
-    ? `is on ${c.products.length} products (${c.products.map((p) => JSON.stringify(p)).join(', ')})`
-    : hasLocations && c.repeatedAt.length > 0 && c.repeatedAt[0] !== ''
-      ? `appears more than once at location ${c.repeatedAt.map((l) => JSON.stringify(l)).join(', ')}`
-      : `appears ${thousands(c.rows)} times`;
+  const lines =
+    c.lines.length === 2 && !more ? `lines ${c.lines[0]} and ${c.lines[1]}` : `lines ${c.lines.join(', ')}${more}`;
+  const where =
+    c.products.length > 1
+      ? `is on ${c.products.length} products (${c.products.map((p) => JSON.stringify(p)).join(', ')})`
+      : hasLocations && c.repeatedAt.length > 0 && c.repeatedAt[0] !== ''
+        ? `appears more than once at location ${c.repeatedAt.map((l) => JSON.stringify(l)).join(', ')}`
+        : `appears ${thousands(c.rows)} times`;
   return `SKU ${JSON.stringify(c.sku)} ${where}: ${lines}`;
 }
 
@@ -44,7 +46,10 @@ function refuse(ctx: Context, src: string, details: Refusal[], total: number, hi
     const column = d.column !== '' ? ` [${safe(d.column)}]` : '';
     ctx.io.stderr.write(`inv: ${safe(src)}, line ${d.line}${column}: ${safe(d.message)}\n`);
   }
-  if (total > details.length) ctx.io.stderr.write(`inv: … and ${thousands(total - details.length)} more refused rows (the first ${thousands(details.length)} are listed)\n`);
+  if (total > details.length)
+    ctx.io.stderr.write(
+      `inv: … and ${thousands(total - details.length)} more refused rows (the first ${thousands(details.length)} are listed)\n`,
+    );
   const problems = total === 1 ? '1 row cannot be imported' : `${thousands(total)} rows cannot be imported`;
   throw invalidInput(`import of ${src} refused: ${problems}; nothing was changed`, details, hint);
 }
@@ -52,12 +57,15 @@ function refuse(ctx: Context, src: string, details: Refusal[], total: number, hi
 export async function importStock(o: ImportOptions, ctx: Context): Promise<Output> {
   const format = (o.format ?? 'auto').toLowerCase() as FormatName;
   if (!FORMATS.includes(format)) {
-    throw new UsageError(`unknown format "${o.format}": use one of ${FORMATS.join(', ')}`, { hint: 'inv import --help' });
+    throw new UsageError(`unknown format "${o.format}": use one of ${FORMATS.join(', ')}`, {
+      hint: 'inv import --help',
+    });
   }
   if (o.duplicates !== undefined && o.duplicates !== 'sum' && o.duplicates !== 'last') {
     throw new UsageError(`--duplicates "${o.duplicates}": use sum (add the rows up) or last (keep the last row)`);
   }
-  if (o.location !== undefined && o.location.trim() === '') throw new UsageError('--location needs the name of a location');
+  if (o.location !== undefined && o.location.trim() === '')
+    throw new UsageError('--location needs the name of a location');
   const add = Boolean(o.add);
   const dryRun = Boolean(o.dryRun);
   const src = await openSource(o.file, ctx.io.stdin);
@@ -70,21 +78,44 @@ export async function importStock(o: ImportOptions, ctx: Context): Promise<Outpu
     return await withStore(ctx, async (store) => {
       const batch = await store.beginImport({ expectedBytes: src.size });
       try {
-        const read: ReadResult = await readImport(src, { format, location: o.location, strict: Boolean(o.strict) }, {
-          stage: (rows) => batch.stage(rows),
-          picked: (label) => note(`reading ${safe(src.name)} as ${label}`),
-          skipped: (line, reason) => note(`line ${line}: skipped, ${SKIP_TEXT[reason]}`),
-          progress: (bytes, records) => progress.update(bytes, records),
-        });
+        const read: ReadResult = await readImport(
+          src,
+          { format, location: o.location, strict: Boolean(o.strict) },
+          {
+            stage: (rows) => batch.stage(rows),
+            picked: (label) => note(`reading ${safe(src.name)} as ${label}`),
+            skipped: (line, reason) => note(`line ${line}: skipped, ${SKIP_TEXT[reason]}`),
+            progress: (bytes, records) => progress.update(bytes, records),
+          },
+        );
         progress.stop();
-        if (progress.shown && read.refusedCount === 0) note(`read ${thousands(read.rows)} rows; ${dryRun ? 'comparing them with the store' : 'writing them in one transaction'}…`);
+        if (progress.shown && read.refusedCount === 0)
+          note(
+            `read ${thousands(read.rows)} rows; ${dryRun ? 'comparing them with the store' : 'writing them in one transaction'}…`,
+          );
         if (read.refusedCount > 0) {
-          refuse(ctx, src.name, read.refused, read.refusedCount,
-            o.strict && read.refused.some((r) => r.message.includes('--strict')) ? 'fix the rows listed above, or leave out --strict to skip them' : 'fix the rows listed above and import again');
+          refuse(
+            ctx,
+            src.name,
+            read.refused,
+            read.refusedCount,
+            o.strict && read.refused.some((r) => r.message.includes('--strict'))
+              ? 'fix the rows listed above, or leave out --strict to skip them'
+              : 'fix the rows listed above and import again',
+          );
         }
         if (o.location !== undefined && read.staged === 0 && !read.locations.includes(o.location)) {
-          const known = read.locations.length ? `; its locations are ${read.locations.slice(0, 20).map((l) => JSON.stringify(l)).join(', ')}` : '';
-          throw invalidInput(`no row of ${src.name} is at location ${JSON.stringify(o.location)}${known}`, [], 'locations are matched exactly, capitals included');
+          const known = read.locations.length
+            ? `; its locations are ${read.locations
+                .slice(0, 20)
+                .map((l) => JSON.stringify(l))
+                .join(', ')}`
+            : '';
+          throw invalidInput(
+            `no row of ${src.name} is at location ${JSON.stringify(o.location)}${known}`,
+            [],
+            'locations are matched exactly, capitals included',
+          );
         }
 
         const conflicts = await batch.conflicts(MAX_DETAILS);
@@ -96,24 +127,55 @@ export async function importStock(o: ImportOptions, ctx: Context): Promise<Outpu
           }
           details.sort((a, b) => a.line - b.line);
           const total = conflicts.reduce((n, c) => n + c.rows, 0);
-          refuse(ctx, src.name, details.slice(0, MAX_DETAILS), Math.max(total, details.length),
-            'to import them anyway, add --duplicates sum (add the rows up) or --duplicates last (keep the last row)');
+          refuse(
+            ctx,
+            src.name,
+            details.slice(0, MAX_DETAILS),
+            Math.max(total, details.length),
+            'to import them anyway, add --duplicates sum (add the rows up) or --duplicates last (keep the last row)',
+          );
         }
-        if (conflicts.length > 0) note(`${conflicts.length >= MAX_DETAILS ? 'at least ' : ''}${conflicts.length} SKUs found more than once: resolved with --duplicates ${o.duplicates}`);
+        if (conflicts.length > 0)
+          note(
+            `${conflicts.length >= MAX_DETAILS ? 'at least ' : ''}${conflicts.length} SKUs found more than once: resolved with --duplicates ${o.duplicates}`,
+          );
 
         const applied = await batch.apply({
-          add, dryRun, duplicates: o.duplicates === 'last' ? 'last' : 'sum', note: src.name, nowMs: ctx.nowMs,
+          add,
+          dryRun,
+          duplicates: o.duplicates === 'last' ? 'last' : 'sum',
+          note: src.name,
+          nowMs: ctx.nowMs,
           listChanges: dryRun || read.staged <= LIST_CHANGES,
         });
         if (applied.refused.length > 0) {
-          refuse(ctx, src.name, applied.refused.map((r) => ({ line: r.line, column: read.quantityColumn, value: String(r.qty), message: r.message })),
-            applied.refused.length, 'see which orders hold the units: inv stock show SKU');
+          refuse(
+            ctx,
+            src.name,
+            applied.refused.map((r) => ({
+              line: r.line,
+              column: read.quantityColumn,
+              value: String(r.qty),
+              message: r.message,
+            })),
+            applied.refused.length,
+            'see which orders hold the units: inv stock show SKU',
+          );
         }
         const result: ImportResult = {
-          format: read.format, label: read.label, source: src.name, rows: read.rows,
-          created: applied.created, updated: applied.updated, unchanged: applied.unchanged,
-          skipped: read.skipped, skippedLines: read.skippedLines, dryRun, add,
-          location: o.location ?? null, duplicatesResolved: o.duplicates !== undefined ? conflicts.length : 0,
+          format: read.format,
+          label: read.label,
+          source: src.name,
+          rows: read.rows,
+          created: applied.created,
+          updated: applied.updated,
+          unchanged: applied.unchanged,
+          skipped: read.skipped,
+          skippedLines: read.skippedLines,
+          dryRun,
+          add,
+          location: o.location ?? null,
+          duplicatesResolved: o.duplicates !== undefined ? conflicts.length : 0,
         };
         const json = dryRun ? { ...result, changes: applied.changes ?? [] } : result;
         return output(json, (r, s) => renderImport({ ...r, changes: applied.changes ?? undefined }, s));

@@ -14,7 +14,14 @@ export async function showMode(ctx: Context): Promise<Output> {
 
 export function modeReport(policy: Policy, nowMs: number): ModeReport {
   const r = resolveMode(policy, nowMs);
-  return { base: policy.base, effective: r.mode, because: r.because, overrides: policy.overrides, schedule: policy.schedule, now: iso(nowMs) };
+  return {
+    base: policy.base,
+    effective: r.mode,
+    because: r.because,
+    overrides: policy.overrides,
+    schedule: policy.schedule,
+    now: iso(nowMs),
+  };
 }
 
 export interface SetModeOptions {
@@ -27,10 +34,13 @@ export interface SetModeOptions {
 
 export async function setMode(o: SetModeOptions, ctx: Context): Promise<Output> {
   const isDefault = o.mode === 'default';
-  if (isDefault && o.provider === undefined) throw new UsageError('"default" only removes a provider override: inv set-mode default --provider NAME');
+  if (isDefault && o.provider === undefined)
+    throw new UsageError('"default" only removes a provider override: inv set-mode default --provider NAME');
   const mode: Mode | null = isDefault ? null : parseMode(o.mode);
-  if (o.from !== undefined && o.until === undefined) throw new UsageError('--from needs --until: a window runs from --from until --until');
-  if (o.provider !== undefined && o.until !== undefined) throw new UsageError('--provider and --until cannot be combined: a provider override lasts until removed');
+  if (o.from !== undefined && o.until === undefined)
+    throw new UsageError('--from needs --until: a window runs from --from until --until');
+  if (o.provider !== undefined && o.until !== undefined)
+    throw new UsageError('--provider and --until cannot be combined: a provider override lasts until removed');
   const fromMs = o.from !== undefined ? parseTime('--from', o.from) : ctx.nowMs;
   const untilMs = o.until !== undefined ? parseTime('--until', o.until) : undefined;
   if (untilMs !== undefined) validateWindow(fromMs, untilMs, ctx.nowMs);
@@ -49,7 +59,10 @@ export async function setMode(o: SetModeOptions, ctx: Context): Promise<Output> 
       return { kind: 'provider', provider: name, old, new: mode };
     }
     if (untilMs !== undefined) {
-      const w: ScheduleWindow = await store.addWindow({ mode: mode!, from: iso(fromMs), until: iso(untilMs), reason: o.reason ?? null }, ctx.nowMs);
+      const w: ScheduleWindow = await store.addWindow(
+        { mode: mode!, from: iso(fromMs), until: iso(untilMs), reason: o.reason ?? null },
+        ctx.nowMs,
+      );
       return { kind: 'window', window: w, base: (await store.getPolicy(ctx.nowMs)).base };
     }
     const old = await store.setBaseMode(mode!);
@@ -64,5 +77,9 @@ export async function listSchedule(ctx: Context): Promise<Output> {
 
 export async function cancelSchedule(o: { id: number }, ctx: Context): Promise<Output> {
   const cancelled = await withStore(ctx, (store) => store.cancelWindow(o.id));
-  return output({ cancelled }, (r) => `cancelled window ${r.cancelled.id}: ${r.cancelled.mode} from ${r.cancelled.from} until ${r.cancelled.until}`);
+  return output(
+    { cancelled },
+    (r) =>
+      `cancelled window ${r.cancelled.id}: ${r.cancelled.mode} from ${r.cancelled.from} until ${r.cancelled.until}`,
+  );
 }

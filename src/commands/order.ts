@@ -17,7 +17,8 @@ export function parseItem(text: string): OrderLine {
 }
 
 /** 12 random hex digits (Web Crypto, loaded only when an id has to be made up). */
-export const newOrderId = (): string => `o-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+export const newOrderId = (): string =>
+  `o-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
 
 export async function place(o: { items: string[]; provider: string; id?: string }, ctx: Context): Promise<Output> {
   const lines = mergeLines(o.items.map(parseItem));
@@ -27,10 +28,15 @@ export async function place(o: { items: string[]; provider: string; id?: string 
   return output(order, renderOrder);
 }
 
-export async function notify(o: { id: string; transition: 'pay' | 'fail' | 'cancel'; event?: string }, ctx: Context): Promise<Output> {
+export async function notify(
+  o: { id: string; transition: 'pay' | 'fail' | 'cancel'; event?: string },
+  ctx: Context,
+): Promise<Output> {
   const id = checkOrderId(o.id);
   const eventId = o.event !== undefined ? checkEventId(o.event) : undefined;
-  const order = await withStore(ctx, (store) => store.notify({ id, transition: o.transition, eventId, nowMs: ctx.nowMs }));
+  const order = await withStore(ctx, (store) =>
+    store.notify({ id, transition: o.transition, eventId, nowMs: ctx.nowMs }),
+  );
   return output(order, renderOrder);
 }
 

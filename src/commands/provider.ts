@@ -13,7 +13,8 @@ export async function listProviders(ctx: Context): Promise<Output> {
 function share(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`${flag} "${text}" must be a number between 0 and 1`);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new UsageError(`${flag} "${text}" must be a number between 0 and 1`);
   return n;
 }
 
@@ -41,6 +42,12 @@ export async function setProvider(o: SetProviderOptions, ctx: Context): Promise<
     delayP95Hours: o.delayP95 !== undefined ? parseDurationHours('--delay-p95', o.delayP95) : undefined,
     label: o.label,
   };
-  const result = await withStore(ctx, (store) => store.tuneProvider(name, (existing) => tuneProvider(existing, name, changes)));
-  return output(result, (r, s) => `${r.created ? 'added' : 'updated'} provider ${r.provider.name}\n${renderProviders({ providers: [r.provider] }, s)}`);
+  const result = await withStore(ctx, (store) =>
+    store.tuneProvider(name, (existing) => tuneProvider(existing, name, changes)),
+  );
+  return output(
+    result,
+    (r, s) =>
+      `${r.created ? 'added' : 'updated'} provider ${r.provider.name}\n${renderProviders({ providers: [r.provider] }, s)}`,
+  );
 }

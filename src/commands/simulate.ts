@@ -11,8 +11,25 @@ import { CATALOGUE, mergeCatalogue, type Provider } from '../core/providers.js';
 import { READ, withStore, type Context } from '../cli/context.js';
 import { progressLine, renderSimulation } from '../render/simulate.js';
 import {
-  DEFAULTS, hoursCheck, MAX_SEED, parseScenario, positive, problemsError, resolveModel, seedCheck, shareCheck, show, Simulation,
-  syntheticSkus, TRAFFIC_NAMES, trialsCheck, type ModelInput, type Problem, type ProviderChoice, type SimResult, type SkuModel,
+  DEFAULTS,
+  hoursCheck,
+  MAX_SEED,
+  parseScenario,
+  positive,
+  problemsError,
+  resolveModel,
+  seedCheck,
+  shareCheck,
+  show,
+  Simulation,
+  syntheticSkus,
+  TRAFFIC_NAMES,
+  trialsCheck,
+  type ModelInput,
+  type Problem,
+  type ProviderChoice,
+  type SimResult,
+  type SkuModel,
   type TrafficName,
 } from '../sim/index.js';
 import { output, type Output } from './output.js';
@@ -38,7 +55,12 @@ function number(flag: string, text: string | undefined, problems: Problem[], che
   return err ? undefined : n;
 }
 
-function whole(flag: string, text: string | undefined, problems: Problem[], check: (v: unknown) => string | null): number | undefined {
+function whole(
+  flag: string,
+  text: string | undefined,
+  problems: Problem[],
+  check: (v: unknown) => string | null,
+): number | undefined {
   if (text === undefined) return undefined;
   const t = text.trim();
   const n = /^[+-]?\d+$/.test(t) ? Number(t) : NaN;
@@ -55,7 +77,10 @@ export function parseProviderFlags(values: string[], problems: Problem[]): Provi
     const path = `--provider ${text}`;
     const m = /^([^:\s]+)(?::(.*))?$/.exec(text);
     if (!m) {
-      problems.push({ path: '--provider', message: `${show(item)} is not NAME or NAME:SHARE (e.g. card:0.8,boleto:0.2)` });
+      problems.push({
+        path: '--provider',
+        message: `${show(item)} is not NAME or NAME:SHARE (e.g. card:0.8,boleto:0.2)`,
+      });
       continue;
     }
     let share: number | undefined;
@@ -63,7 +88,10 @@ export function parseProviderFlags(values: string[], problems: Problem[]): Provi
       const n = m[2].trim() === '' ? NaN : Number(m[2]);
       const err = shareCheck(n);
       if (err) {
-        problems.push({ path, message: `the share ${Number.isNaN(n) ? show(m[2]) + ' is not a number' : err}; shares are fractions that sum to 1, e.g. card:0.8,boleto:0.2` });
+        problems.push({
+          path,
+          message: `the share ${Number.isNaN(n) ? show(m[2]) + ' is not a number' : err}; shares are fractions that sum to 1, e.g. card:0.8,boleto:0.2`,
+        });
         continue;
       }
       share = n;
@@ -89,17 +117,35 @@ async function readScenario(path: string, ctx: Context): Promise<string> {
     return readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read the scenario ${JSON.stringify(path)}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`, { code: 'INVALID_INPUT' });
+    throw new UsageError(
+      `cannot read the scenario ${JSON.stringify(path)}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`,
+      { code: 'INVALID_INPUT' },
+    );
   }
 }
 
 /** SKUs (at their available stock now) and the operator's provider catalogue, read once. */
 async function fromStore(ctx: Context): Promise<{ skus: SkuModel[]; catalogue: Provider[] }> {
   const hint = 'load stock first: inv import FILE (or inv init --sample for a demo shop)';
-  if (!existsSync(ctx.dbPath)) throw new UsageError(`--from-store: there is no store at ${ctx.dbPath} to take SKUs from`, { code: 'INVALID_INPUT', hint });
-  const { items, custom } = await withStore(ctx, async (store) => ({ items: await store.listStock({ nowMs: ctx.nowMs }), custom: await store.customProviders() }), READ);
-  if (items.length === 0) throw new UsageError(`--from-store: the store ${ctx.dbPath} has no SKUs to simulate`, { code: 'INVALID_INPUT', hint });
-  return { skus: items.map((i) => ({ sku: i.sku, stock: i.available, price: DEFAULTS.price, weight: 1 })), catalogue: mergeCatalogue(custom) };
+  if (!existsSync(ctx.dbPath))
+    throw new UsageError(`--from-store: there is no store at ${ctx.dbPath} to take SKUs from`, {
+      code: 'INVALID_INPUT',
+      hint,
+    });
+  const { items, custom } = await withStore(
+    ctx,
+    async (store) => ({ items: await store.listStock({ nowMs: ctx.nowMs }), custom: await store.customProviders() }),
+    READ,
+  );
+  if (items.length === 0)
+    throw new UsageError(`--from-store: the store ${ctx.dbPath} has no SKUs to simulate`, {
+      code: 'INVALID_INPUT',
+      hint,
+    });
+  return {
+    skus: items.map((i) => ({ sku: i.sku, stock: i.available, price: DEFAULTS.price, weight: 1 })),
+    catalogue: mergeCatalogue(custom),
+  };
 }
 
 export async function simulateCommand(o: SimulateOptions, ctx: Context): Promise<Output> {
@@ -114,7 +160,11 @@ export async function simulateCommand(o: SimulateOptions, ctx: Context): Promise
   let traffic: TrafficName | undefined;
   if (o.traffic !== undefined) {
     if ((TRAFFIC_NAMES as readonly string[]).includes(o.traffic)) traffic = o.traffic as TrafficName;
-    else problems.push({ path: '--traffic', message: `unknown traffic profile ${show(o.traffic)}: use ${TRAFFIC_NAMES.join(', ')}` });
+    else
+      problems.push({
+        path: '--traffic',
+        message: `unknown traffic profile ${show(o.traffic)}: use ${TRAFFIC_NAMES.join(', ')}`,
+      });
   }
   const flags: ModelInput = {
     hours: number('--hours', o.hours, problems, hoursCheck),
@@ -127,10 +177,19 @@ export async function simulateCommand(o: SimulateOptions, ctx: Context): Promise
     flags.providers = parseProviderFlags(o.provider, problems);
     flags.providersPath = '--provider';
   }
-  const skuCount = whole('--skus', o.skus, problems, (n) => (Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 100_000 ? null : `must be from 1 to 100,000 SKUs, got ${n}`));
-  const stock = whole('--stock', o.stock, problems, (n) => ((n as number) >= 0 && (n as number) <= MAX_QTY ? null : `must be 0 or more units, got ${n}`));
+  const skuCount = whole('--skus', o.skus, problems, (n) =>
+    Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 100_000
+      ? null
+      : `must be from 1 to 100,000 SKUs, got ${n}`,
+  );
+  const stock = whole('--stock', o.stock, problems, (n) =>
+    (n as number) >= 0 && (n as number) <= MAX_QTY ? null : `must be 0 or more units, got ${n}`,
+  );
   if (o.fromStore && (o.skus !== undefined || o.stock !== undefined)) {
-    problems.push({ path: '--from-store', message: 'takes the SKUs and stock from the store: leave out --skus and --stock' });
+    problems.push({
+      path: '--from-store',
+      message: 'takes the SKUs and stock from the store: leave out --skus and --stock',
+    });
   }
   if (problems.length > 0) fail(ctx, problems, 'options');
 

@@ -56,8 +56,15 @@ export async function adjust(o: AdjustOptions, ctx: Context): Promise<Output> {
   const set = o.set !== undefined ? parseInteger('quantity', o.set) : undefined;
   const add = o.add !== undefined ? parseInteger('delta', o.add) : undefined;
   const name = o.name !== undefined ? checkName(o.name) : undefined;
-  const lowStock = o.lowStock === undefined ? undefined : o.lowStock === 'none' ? null : parseInteger('--low-stock', o.lowStock, { min: 0 });
-  const adjusted = await withStore(ctx, (store) => store.adjustStock({ sku, set, add, name, lowStock, note: o.reason, nowMs: ctx.nowMs }));
+  const lowStock =
+    o.lowStock === undefined
+      ? undefined
+      : o.lowStock === 'none'
+        ? null
+        : parseInteger('--low-stock', o.lowStock, { min: 0 });
+  const adjusted = await withStore(ctx, (store) =>
+    store.adjustStock({ sku, set, add, name, lowStock, note: o.reason, nowMs: ctx.nowMs }),
+  );
   return output(adjusted, renderAdjusted);
 }
 
@@ -70,4 +77,3 @@ export async function verify(ctx: Context): Promise<Output> {
   const problems = await withStore(ctx, (store) => store.verify(), READ);
   return output({ ok: problems.length === 0, problems }, renderVerify, problems.length ? EXIT.verify : undefined);
 }
-

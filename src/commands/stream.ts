@@ -27,7 +27,10 @@ function writable(out: Writable): Promise<void> {
  * what survives makes the young generation grow with the length of the output
  * (a million SKUs: +35 MiB).
  */
-export async function writePieces(out: Writable, pieces: Iterable<string> | AsyncIterable<string>): Promise<Error | null> {
+export async function writePieces(
+  out: Writable,
+  pieces: Iterable<string> | AsyncIterable<string>,
+): Promise<Error | null> {
   const chunk = Buffer.allocUnsafeSlow(FLUSH_AT);
   let used = 0;
   let error: Error | null = null;

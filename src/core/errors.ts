@@ -75,5 +75,10 @@ export class StoreError extends InvError {
  * on its own (scripts/build.mjs), so its errors come from its own copy of this class.
  */
 export function isInvError(e: unknown): e is InvError {
-  return e instanceof Error && e.name === 'InvError' && typeof (e as InvError).exitCode === 'number' && typeof (e as InvError).code === 'string';
+  return (
+    e instanceof Error &&
+    e.name === 'InvError' &&
+    typeof (e as InvError).exitCode === 'number' &&
+    typeof (e as InvError).code === 'string'
+  );
 }

@@ -12,13 +12,21 @@ export type OrderStatus = (typeof STATUSES)[number];
 export type Transition = 'pay' | 'fail' | 'cancel' | 'expire';
 
 export const REASONS = [
-  'import', 'adjust', 'order-placed', 'order-paid', 'order-failed',
-  'order-cancelled', 'order-expired', 'late-payment',
+  'import',
+  'adjust',
+  'order-placed',
+  'order-paid',
+  'order-failed',
+  'order-cancelled',
+  'order-expired',
+  'late-payment',
 ] as const;
 export type MovementReason = (typeof REASONS)[number];
 
 /** The same SKU twice in one order is merged into one line (the README says so). */
-export function mergeLines<L extends { sku: string; qty: number }>(lines: readonly L[]): { sku: string; qty: number }[] {
+export function mergeLines<L extends { sku: string; qty: number }>(
+  lines: readonly L[],
+): { sku: string; qty: number }[] {
   const bySku = new Map<string, number>();
   for (const l of lines) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.qty);
   return [...bySku].map(([sku, qty]) => {
@@ -62,7 +70,14 @@ export type Decision =
   /** The transition was already made (or does not apply): nothing to write. */
   | { kind: 'noop' }
   | { kind: 'refused'; message: string }
-  | { kind: 'apply'; status: OrderStatus; reason: MovementReason; latePayment: boolean; releases: boolean; takes: boolean };
+  | {
+      kind: 'apply';
+      status: OrderStatus;
+      reason: MovementReason;
+      latePayment: boolean;
+      releases: boolean;
+      takes: boolean;
+    };
 
 /**
  * The state machine. `releases`: the held units go back (reserved falls).
@@ -74,23 +89,79 @@ export function decide(state: OrderState, t: Transition): Decision {
   switch (status) {
     case 'pending':
       switch (t) {
-        case 'pay': return { kind: 'apply', status: 'paid', reason: 'order-paid', latePayment: false, releases: holding, takes: true };
-        case 'fail': return { kind: 'apply', status: 'failed', reason: 'order-failed', latePayment: false, releases: holding, takes: false };
-        case 'cancel': return { kind: 'apply', status: 'cancelled', reason: 'order-cancelled', latePayment: false, releases: holding, takes: false };
-        case 'expire': return { kind: 'apply', status: 'expired', reason: 'order-expired', latePayment: false, releases: holding, takes: false };
+        case 'pay':
+          return {
+            kind: 'apply',
+            status: 'paid',
+            reason: 'order-paid',
+            latePayment: false,
+            releases: holding,
+            takes: true,
+          };
+        case 'fail':
+          return {
+            kind: 'apply',
+            status: 'failed',
+            reason: 'order-failed',
+            latePayment: false,
+            releases: holding,
+            takes: false,
+          };
+        case 'cancel':
+          return {
+            kind: 'apply',
+            status: 'cancelled',
+            reason: 'order-cancelled',
+            latePayment: false,
+            releases: holding,
+            takes: false,
+          };
+        case 'expire':
+          return {
+            kind: 'apply',
+            status: 'expired',
+            reason: 'order-expired',
+            latePayment: false,
+            releases: holding,
+            takes: false,
+          };
       }
       break;
     case 'expired':
     case 'failed':
       // The money arrived after all (a late Boleto, or an out-of-order retry):
       // accept it and take the units like on-payment, oversold if short.
-      if (t === 'pay') return { kind: 'apply', status: 'paid', reason: 'late-payment', latePayment: true, releases: false, takes: true };
+      if (t === 'pay')
+        return {
+          kind: 'apply',
+          status: 'paid',
+          reason: 'late-payment',
+          latePayment: true,
+          releases: false,
+          takes: true,
+        };
       // An operator may close an unpaid order for good, so a later payment is refused.
-      if (t === 'cancel') return { kind: 'apply', status: 'cancelled', reason: 'order-cancelled', latePayment: false, releases: false, takes: false };
+      if (t === 'cancel')
+        return {
+          kind: 'apply',
+          status: 'cancelled',
+          reason: 'order-cancelled',
+          latePayment: false,
+          releases: false,
+          takes: false,
+        };
       return { kind: 'noop' };
     case 'paid':
-      if (t === 'fail') return { kind: 'refused', message: 'a failure notice for a paid order is refused: the payment was already received' };
-      if (t === 'cancel') return { kind: 'refused', message: 'a paid order cannot be cancelled here: record a return with `inv stock add`' };
+      if (t === 'fail')
+        return {
+          kind: 'refused',
+          message: 'a failure notice for a paid order is refused: the payment was already received',
+        };
+      if (t === 'cancel')
+        return {
+          kind: 'refused',
+          message: 'a paid order cannot be cancelled here: record a return with `inv stock add`',
+        };
       return { kind: 'noop' };
     case 'cancelled':
       if (t === 'pay') return { kind: 'refused', message: 'a payment for a cancelled order is refused: refund it' };
@@ -101,8 +172,12 @@ export function decide(state: OrderState, t: Transition): Decision {
 
 /** A repeat of the transition that brought the order to its status. */
 export function isRepeat(status: OrderStatus, t: Transition): boolean {
-  return (status === 'paid' && t === 'pay') || (status === 'failed' && t === 'fail') ||
-    (status === 'cancelled' && t === 'cancel') || (status === 'expired' && t === 'expire');
+  return (
+    (status === 'paid' && t === 'pay') ||
+    (status === 'failed' && t === 'fail') ||
+    (status === 'cancelled' && t === 'cancel') ||
+    (status === 'expired' && t === 'expire')
+  );
 }
 
 export interface LineMove {

@@ -64,9 +64,13 @@ export function resolveMode(policy: Policy, nowMs: number, provider?: string): R
 /** Checks a new window: it must end after it starts and not be over already. */
 export function validateWindow(fromMs: number, untilMs: number, nowMs: number): void {
   if (untilMs <= nowMs) {
-    throw new UsageError(`--until (${new Date(untilMs).toISOString()}) is in the past (now is ${new Date(nowMs).toISOString()})`);
+    throw new UsageError(
+      `--until (${new Date(untilMs).toISOString()}) is in the past (now is ${new Date(nowMs).toISOString()})`,
+    );
   }
   if (untilMs <= fromMs) {
-    throw new UsageError(`--until (${new Date(untilMs).toISOString()}) must be after --from (${new Date(fromMs).toISOString()})`);
+    throw new UsageError(
+      `--until (${new Date(untilMs).toISOString()}) must be after --from (${new Date(fromMs).toISOString()})`,
+    );
   }
 }

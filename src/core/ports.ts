@@ -121,12 +121,30 @@ export interface Store {
   beginImport(o?: { expectedBytes?: number | null }): Promise<ImportBatch>;
   stockDetail(sku: string, nowMs: number): Promise<StockDetail>;
   /** Creates the SKUs that do not exist yet, all in one transaction; existing ones are left alone. Returns the SKUs created. */
-  createSkus(items: readonly { sku: string; name: string; qty: number; lowStock: number | null }[], note: string, nowMs: number): Promise<string[]>;
+  createSkus(
+    items: readonly { sku: string; name: string; qty: number; lowStock: number | null }[],
+    note: string,
+    nowMs: number,
+  ): Promise<string[]>;
   /** Provider overrides and the base mode, changed together. Returns what they were. */
-  setPolicy(p: { base?: Mode; overrides?: Record<string, Mode | null> }): Promise<{ base: Mode; overrides: Record<string, Mode | null> }>;
+  setPolicy(p: {
+    base?: Mode;
+    overrides?: Record<string, Mode | null>;
+  }): Promise<{ base: Mode; overrides: Record<string, Mode | null> }>;
   /** Reads, tunes and saves one provider in one transaction, so concurrent changes are not lost. */
-  tuneProvider(name: string, tune: (existing: Provider | undefined) => Provider): Promise<{ created: boolean; provider: Provider }>;
-  adjustStock(a: { sku: string; set?: number; add?: number; name?: string; lowStock?: number | null; note?: string; nowMs: number }): Promise<Adjusted>;
+  tuneProvider(
+    name: string,
+    tune: (existing: Provider | undefined) => Provider,
+  ): Promise<{ created: boolean; provider: Provider }>;
+  adjustStock(a: {
+    sku: string;
+    set?: number;
+    add?: number;
+    name?: string;
+    lowStock?: number | null;
+    note?: string;
+    nowMs: number;
+  }): Promise<Adjusted>;
   history(sku: string): Promise<{ sku: string; movements: Movement[] }>;
   verify(): Promise<Problem[]>;
   isEmpty(): Promise<boolean>;

@@ -39,55 +39,140 @@ const S = 1 / 3600;
 const FAIL_SHARE = 0.5;
 
 export const CATALOGUE: readonly Provider[] = [
-  { name: 'card', label: 'Card', kind: 'instant',
-    windowHours: 0.5, /* [A] checkout session */ unpaidRate: 0.04, /* S28 issuer declines 3–4% */
-    failShare: FAIL_SHARE, delayHours: { median: 3 * S, p95: 20 * S }, /* [A] seconds */
-    sources: 'S28; delay and window [A]', builtIn: true },
-  { name: 'paypal', label: 'PayPal', kind: 'instant',
-    windowHours: 3, /* [A] */ unpaidRate: 0.04, /* [A] as cards */
-    failShare: FAIL_SHARE, delayHours: { median: 5 * S, p95: 30 * S }, /* [A] instant funding */
-    lateShare: 0.05, /* [A] eCheck share */ lateDelayHours: { median: 96, p95: 144 }, /* [A] 4 bd; S21 up to 6 bd */
-    sources: 'S21; shares [A]', builtIn: true },
-  { name: 'boleto', label: 'Boleto Bancário', kind: 'delayed',
-    windowHours: 120, /* S3 PPRO default 5 d (Stripe 3 d, S2) */ unpaidRate: 0.5, /* S5, S6: ~50% never paid */
-    failShare: 0, delayHours: { median: 36, p95: 96 }, /* [A] pay 1–3 d, + 1 business day to confirm (S1) */
-    sources: 'S1–S6', builtIn: true },
-  { name: 'konbini', label: 'Konbini', kind: 'delayed',
-    windowHours: 72, /* S9, S11: default 3 d */ unpaidRate: 0.2, /* [A] not found */
-    failShare: 0, delayHours: { median: 27, p95: 63 }, /* [A] 1–2.5 d, + 3 h confirmation lag (S16) */
-    sources: 'S9–S11, S15, S16', builtIn: true },
-  { name: 'komoju', label: 'Komoju bank transfer', kind: 'delayed',
-    windowHours: 336, /* S12: 14 d */ unpaidRate: 0.25, /* [A] not found */
-    failShare: 0, delayHours: { median: 48, p95: 168 }, /* [A] ~2 d / ~7 d */
-    sources: 'S12–S14', builtIn: true },
-  { name: 'pix', label: 'PIX', kind: 'instant',
-    windowHours: 24, /* S25: Stripe default 86,400 s */ unpaidRate: 0.2, /* [A] */
-    failShare: 0, delayHours: { median: 60 * S, p95: 900 * S }, /* [A] */
-    sources: 'S25', builtIn: true },
-  { name: 'oxxo', label: 'OXXO', kind: 'delayed',
-    windowHours: 120, /* S17: Stripe 5 d */ unpaidRate: 0.4, /* [A] by analogy with Boleto */
-    failShare: 0, delayHours: { median: 48, p95: 120 }, /* [A] ~1 d + next business day; ~5 d */
-    sources: 'S17, S18', builtIn: true },
-  { name: 'bank-transfer', label: 'Bank transfer (SEPA credit)', kind: 'delayed',
-    windowHours: 168, /* [A] 7 d, merchant-set */ unpaidRate: 0.25, /* [A] */
-    failShare: 0, delayHours: { median: 48, p95: 120 }, /* [A]; 1 business day to confirm (S23) */
-    sources: 'S23', builtIn: true },
-  { name: 'sepa-debit', label: 'SEPA Direct Debit', kind: 'delayed',
-    windowHours: 480, /* S22: up to 14 business days */ unpaidRate: 0.03, /* [A] */
-    failShare: 1, delayHours: { median: 252, p95: 470 }, /* S22: 7–8 bd average, up to 14 bd */
-    sources: 'S22', builtIn: true },
-  { name: 'ideal', label: 'iDEAL', kind: 'instant',
-    windowHours: 1, /* [A] session */ unpaidRate: 0.1, /* [A] */
-    failShare: FAIL_SHARE, delayHours: { median: 30 * S, p95: 180 * S }, /* [A] */
-    sources: 'S24', builtIn: true },
-  { name: 'klarna', label: 'Klarna', kind: 'instant',
-    windowHours: 1, /* [A] session */ unpaidRate: 0.1, /* [A] decline */
-    failShare: 1, delayHours: { median: 30 * S, p95: 120 * S }, /* [A] synchronous */
-    sources: 'S26', builtIn: true },
-  { name: 'cod', label: 'Cash on delivery', kind: 'delayed',
-    windowHours: 336, /* [A] 14 d */ unpaidRate: 0.26, /* S27: 26% returned to origin */
-    failShare: 1, delayHours: { median: 72, p95: 168 }, /* [A] delivery 3 d / 7 d */
-    sources: 'S27', builtIn: true },
+  {
+    name: 'card',
+    label: 'Card',
+    kind: 'instant',
+    windowHours: 0.5,
+    /* [A] checkout session */ unpaidRate: 0.04 /* S28 issuer declines 3–4% */,
+    failShare: FAIL_SHARE,
+    delayHours: { median: 3 * S, p95: 20 * S } /* [A] seconds */,
+    sources: 'S28; delay and window [A]',
+    builtIn: true,
+  },
+  {
+    name: 'paypal',
+    label: 'PayPal',
+    kind: 'instant',
+    windowHours: 3,
+    /* [A] */ unpaidRate: 0.04 /* [A] as cards */,
+    failShare: FAIL_SHARE,
+    delayHours: { median: 5 * S, p95: 30 * S } /* [A] instant funding */,
+    lateShare: 0.05,
+    /* [A] eCheck share */ lateDelayHours: { median: 96, p95: 144 } /* [A] 4 bd; S21 up to 6 bd */,
+    sources: 'S21; shares [A]',
+    builtIn: true,
+  },
+  {
+    name: 'boleto',
+    label: 'Boleto Bancário',
+    kind: 'delayed',
+    windowHours: 120,
+    /* S3 PPRO default 5 d (Stripe 3 d, S2) */ unpaidRate: 0.5 /* S5, S6: ~50% never paid */,
+    failShare: 0,
+    delayHours: { median: 36, p95: 96 } /* [A] pay 1–3 d, + 1 business day to confirm (S1) */,
+    sources: 'S1–S6',
+    builtIn: true,
+  },
+  {
+    name: 'konbini',
+    label: 'Konbini',
+    kind: 'delayed',
+    windowHours: 72,
+    /* S9, S11: default 3 d */ unpaidRate: 0.2 /* [A] not found */,
+    failShare: 0,
+    delayHours: { median: 27, p95: 63 } /* [A] 1–2.5 d, + 3 h confirmation lag (S16) */,
+    sources: 'S9–S11, S15, S16',
+    builtIn: true,
+  },
+  {
+    name: 'komoju',
+    label: 'Komoju bank transfer',
+    kind: 'delayed',
+    windowHours: 336,
+    /* S12: 14 d */ unpaidRate: 0.25 /* [A] not found */,
+    failShare: 0,
+    delayHours: { median: 48, p95: 168 } /* [A] ~2 d / ~7 d */,
+    sources: 'S12–S14',
+    builtIn: true,
+  },
+  {
+    name: 'pix',
+    label: 'PIX',
+    kind: 'instant',
+    windowHours: 24,
+    /* S25: Stripe default 86,400 s */ unpaidRate: 0.2 /* [A] */,
+    failShare: 0,
+    delayHours: { median: 60 * S, p95: 900 * S } /* [A] */,
+    sources: 'S25',
+    builtIn: true,
+  },
+  {
+    name: 'oxxo',
+    label: 'OXXO',
+    kind: 'delayed',
+    windowHours: 120,
+    /* S17: Stripe 5 d */ unpaidRate: 0.4 /* [A] by analogy with Boleto */,
+    failShare: 0,
+    delayHours: { median: 48, p95: 120 } /* [A] ~1 d + next business day; ~5 d */,
+    sources: 'S17, S18',
+    builtIn: true,
+  },
+  {
+    name: 'bank-transfer',
+    label: 'Bank transfer (SEPA credit)',
+    kind: 'delayed',
+    windowHours: 168,
+    /* [A] 7 d, merchant-set */ unpaidRate: 0.25 /* [A] */,
+    failShare: 0,
+    delayHours: { median: 48, p95: 120 } /* [A]; 1 business day to confirm (S23) */,
+    sources: 'S23',
+    builtIn: true,
+  },
+  {
+    name: 'sepa-debit',
+    label: 'SEPA Direct Debit',
+    kind: 'delayed',
+    windowHours: 480,
+    /* S22: up to 14 business days */ unpaidRate: 0.03 /* [A] */,
+    failShare: 1,
+    delayHours: { median: 252, p95: 470 } /* S22: 7–8 bd average, up to 14 bd */,
+    sources: 'S22',
+    builtIn: true,
+  },
+  {
+    name: 'ideal',
+    label: 'iDEAL',
+    kind: 'instant',
+    windowHours: 1,
+    /* [A] session */ unpaidRate: 0.1 /* [A] */,
+    failShare: FAIL_SHARE,
+    delayHours: { median: 30 * S, p95: 180 * S } /* [A] */,
+    sources: 'S24',
+    builtIn: true,
+  },
+  {
+    name: 'klarna',
+    label: 'Klarna',
+    kind: 'instant',
+    windowHours: 1,
+    /* [A] session */ unpaidRate: 0.1 /* [A] decline */,
+    failShare: 1,
+    delayHours: { median: 30 * S, p95: 120 * S } /* [A] synchronous */,
+    sources: 'S26',
+    builtIn: true,
+  },
+  {
+    name: 'cod',
+    label: 'Cash on delivery',
+    kind: 'delayed',
+    windowHours: 336,
+    /* [A] 14 d */ unpaidRate: 0.26 /* S27: 26% returned to origin */,
+    failShare: 1,
+    delayHours: { median: 72, p95: 168 } /* [A] delivery 3 d / 7 d */,
+    sources: 'S27',
+    builtIn: true,
+  },
 ];
 
 export const PROVIDER_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -130,7 +215,10 @@ export interface ProviderChanges {
 
 /** Applies `provider set` to an existing entry, or builds a new one (which needs a window). */
 export function tuneProvider(existing: Provider | undefined, name: string, c: ProviderChanges): Provider {
-  for (const [k, v] of [['--unpaid-rate', c.unpaidRate], ['--fail-share', c.failShare]] as const) {
+  for (const [k, v] of [
+    ['--unpaid-rate', c.unpaidRate],
+    ['--fail-share', c.failShare],
+  ] as const) {
     if (v !== undefined && !(v >= 0 && v <= 1)) throw new UsageError(`${k} ${v} must be between 0 and 1`);
   }
   if (!existing && c.windowHours === undefined) {
@@ -138,13 +226,19 @@ export function tuneProvider(existing: Provider | undefined, name: string, c: Pr
   }
   const kind = c.kind ?? existing?.kind ?? 'instant';
   const base: Provider = existing ?? {
-    name, label: name, kind, windowHours: 0, unpaidRate: kind === 'delayed' ? 0.25 : 0.05,
+    name,
+    label: name,
+    kind,
+    windowHours: 0,
+    unpaidRate: kind === 'delayed' ? 0.25 : 0.05,
     failShare: FAIL_SHARE,
     delayHours: kind === 'delayed' ? { median: 24, p95: 96 } : { median: 10 * S, p95: 60 * S },
-    sources: 'set by the operator', builtIn: false,
+    sources: 'set by the operator',
+    builtIn: false,
   };
   const delay = { median: c.delayMedianHours ?? base.delayHours.median, p95: c.delayP95Hours ?? base.delayHours.p95 };
-  if (delay.p95 < delay.median) throw new UsageError(`delay p95 (${delay.p95} h) is below its median (${delay.median} h)`);
+  if (delay.p95 < delay.median)
+    throw new UsageError(`delay p95 (${delay.p95} h) is below its median (${delay.median} h)`);
   return {
     ...base,
     label: c.label ?? base.label,

@@ -75,7 +75,12 @@ export interface Recommendation {
 
 const isSlow = (p: Provider) => p.kind === 'delayed';
 const isSometimesLate = (p: Provider) => p.kind === 'instant' && (p.lateShare ?? 0) > 0;
-const h = (hours: number) => (hours >= 48 ? `${+(hours / 24).toFixed(1)} days` : hours >= 1 ? `${+hours.toFixed(1)} h` : `${Math.round(hours * 60)} min`);
+const h = (hours: number) =>
+  hours >= 48
+    ? `${+(hours / 24).toFixed(1)} days`
+    : hours >= 1
+      ? `${+hours.toFixed(1)} h`
+      : `${Math.round(hours * 60)} min`;
 const per1000 = (n: number) => (n >= 10 ? n.toFixed(0) : n.toFixed(1));
 
 type DepthClass = 'shallow' | 'medium' | 'deep' | 'unknown';
@@ -89,7 +94,10 @@ export function depthClass(d: StockDepth | null): DepthClass {
 
 function describeDepth(d: StockDepth | null): string {
   if (!d) return 'stock depth not given';
-  const share = d.shallowShare !== undefined ? `, ${Math.round(d.shallowShare * 100)}% of SKUs at ${SHALLOW_UNITS} units or fewer` : '';
+  const share =
+    d.shallowShare !== undefined
+      ? `, ${Math.round(d.shallowShare * 100)}% of SKUs at ${SHALLOW_UNITS} units or fewer`
+      : '';
   return `${d.source === 'store' ? 'the store holds a median of' : 'about'} ${d.units} available units per SKU${share}`;
 }
 
@@ -106,31 +114,45 @@ export function decide(input: RecommendInput): Recommendation {
 
   // Point 1: slow payment methods.
   for (const p of slow) {
-    reasons.push(`${p.label} is a slow method: payments arrive a median ${h(p.delayHours.median)} after the order, 5% take over ${h(p.delayHours.p95)} ` +
-      `(window ${h(p.windowHours)}). Under on-payment other customers can buy the last units meanwhile, and the shop sells stock it no longer has.`);
+    reasons.push(
+      `${p.label} is a slow method: payments arrive a median ${h(p.delayHours.median)} after the order, 5% take over ${h(p.delayHours.p95)} ` +
+        `(window ${h(p.windowHours)}). Under on-payment other customers can buy the last units meanwhile, and the shop sells stock it no longer has.`,
+    );
   }
   // Point 2: instant methods that are sometimes late.
   for (const p of late) {
-    reasons.push(`${p.label} usually confirms at once, but about ${Math.round((p.lateShare ?? 0) * 100)}% of its payments arrive late ` +
-      `(around ${h(p.lateDelayHours?.median ?? 0)}); ${rush ? `at ${input.traffic} traffic that is enough to oversell under on-payment` : 'at normal traffic that rarely matters'}.`);
+    reasons.push(
+      `${p.label} usually confirms at once, but about ${Math.round((p.lateShare ?? 0) * 100)}% of its payments arrive late ` +
+        `(around ${h(p.lateDelayHours?.median ?? 0)}); ${rush ? `at ${input.traffic} traffic that is enough to oversell under on-payment` : 'at normal traffic that rarely matters'}.`,
+    );
   }
   // Point 3: traffic.
   if (rush) {
-    reasons.push(`${input.traffic === 'peak' ? 'A peak (a sale, Black Friday, Cyber Monday: about 3.5–5× a normal day, T6/T2)' : 'Busy traffic (about 2× a normal day, T6)'} ` +
-      `raises the chance that two customers want the last unit at once.`);
+    reasons.push(
+      `${input.traffic === 'peak' ? 'A peak (a sale, Black Friday, Cyber Monday: about 3.5–5× a normal day, T6/T2)' : 'Busy traffic (about 2× a normal day, T6)'} ` +
+        `raises the chance that two customers want the last unit at once.`,
+    );
   }
   // Point 4: stock depth and restocking.
   if (depth === 'deep') {
-    reasons.push(`Stock is deep (${describeDepth(input.depth)}; deep means ${DEEP_UNITS}+): it will not run out even in a peak, which makes on-payment safe` +
-      `${slow.length > 0 ? ' for instant payments; the slow methods above still call for on-order, however deep the stock' : ''}.`);
-  }
-  else if (depth === 'shallow') reasons.push(`Stock is shallow (${describeDepth(input.depth)}; shallow means ${SHALLOW_UNITS} or fewer): the last units go fast, which favours on-order.`);
-  else if (depth === 'medium') reasons.push(`Stock is moderate (${describeDepth(input.depth)}; between ${SHALLOW_UNITS} and ${DEEP_UNITS}).`);
-  else reasons.push('Stock depth was not given (use --stock-depth N or --from-store); the advice assumes it may run out.');
+    reasons.push(
+      `Stock is deep (${describeDepth(input.depth)}; deep means ${DEEP_UNITS}+): it will not run out even in a peak, which makes on-payment safe` +
+        `${slow.length > 0 ? ' for instant payments; the slow methods above still call for on-order, however deep the stock' : ''}.`,
+    );
+  } else if (depth === 'shallow')
+    reasons.push(
+      `Stock is shallow (${describeDepth(input.depth)}; shallow means ${SHALLOW_UNITS} or fewer): the last units go fast, which favours on-order.`,
+    );
+  else if (depth === 'medium')
+    reasons.push(`Stock is moderate (${describeDepth(input.depth)}; between ${SHALLOW_UNITS} and ${DEEP_UNITS}).`);
+  else
+    reasons.push('Stock depth was not given (use --stock-depth N or --from-store); the advice assumes it may run out.');
   if (input.restockDays !== null) {
-    reasons.push(slowRestock
-      ? `Restocking takes ${input.restockDays} days (slow: ${SLOW_RESTOCK_DAYS}+): a unit sold twice stays owed for long, which favours on-order.`
-      : `Restocking takes ${input.restockDays} days: an oversold unit can be made good soon.`);
+    reasons.push(
+      slowRestock
+        ? `Restocking takes ${input.restockDays} days (slow: ${SLOW_RESTOCK_DAYS}+): a unit sold twice stays owed for long, which favours on-order.`
+        : `Restocking takes ${input.restockDays} days: an oversold unit can be made good soon.`,
+    );
   }
 
   let mode: Mode;
@@ -155,9 +177,11 @@ export function decide(input: RecommendInput): Recommendation {
   if (mode === 'on-order') {
     const longest = [...input.providers].sort((a, b) => b.windowHours - a.windowHours)[0];
     if (longest) {
-      reasons.push(`The cost of on-order: a customer who reaches the payment page and never pays holds units until the window ends ` +
-        `(${longest.label}: ${h(longest.windowHours)}, ${Math.round(longest.unpaidRate * 100)}% never pay). Others meanwhile see the item out of stock (a phantom stockout); ` +
-        '`inv stock show SKU` names the orders holding it.');
+      reasons.push(
+        `The cost of on-order: a customer who reaches the payment page and never pays holds units until the window ends ` +
+          `(${longest.label}: ${h(longest.windowHours)}, ${Math.round(longest.unpaidRate * 100)}% never pay). Others meanwhile see the item out of stock (a phantom stockout); ` +
+          '`inv stock show SKU` names the orders holding it.',
+      );
     }
   }
 
@@ -168,8 +192,10 @@ export function decide(input: RecommendInput): Recommendation {
     const end = input.peakUntilMs ?? start + DEFAULT_SPELL_DAYS[input.traffic as 'peak' | 'busy'] * 86_400_000;
     from = iso(start);
     until = iso(end);
-    reasons.push(`Switch to on-order for the ${input.traffic === 'peak' ? 'peak' : 'busy spell'} only, from ${from} until ${until}` +
-      `${input.peakUntilMs === null ? ` (${DEFAULT_SPELL_DAYS[input.traffic as 'peak' | 'busy']} days; give --peak-until to set it)` : ''}, then back to on-payment once traffic is normal.`);
+    reasons.push(
+      `Switch to on-order for the ${input.traffic === 'peak' ? 'peak' : 'busy spell'} only, from ${from} until ${until}` +
+        `${input.peakUntilMs === null ? ` (${DEFAULT_SPELL_DAYS[input.traffic as 'peak' | 'busy']} days; give --peak-until to set it)` : ''}, then back to on-payment once traffic is normal.`,
+    );
   }
 
   let alternative: Recommendation['alternative'] = null;
@@ -178,7 +204,8 @@ export function decide(input: RecommendInput): Recommendation {
     alternative = {
       base: 'on-payment',
       overrides,
-      text: `Only ${slow.map((p) => p.label).join(', ')} ${slow.length > 1 ? 'are' : 'is'} slow: instead of switching the whole shop, ` +
+      text:
+        `Only ${slow.map((p) => p.label).join(', ')} ${slow.length > 1 ? 'are' : 'is'} slow: instead of switching the whole shop, ` +
         `keep on-payment and set on-order for ${slow.length > 1 ? 'those providers' : 'that provider'} alone ` +
         `(${slow.map((p) => `inv set-mode on-order --provider ${p.name}`).join('; ')}). ${instant.map((p) => p.label).join(', ')} orders then take no stock until paid.`,
     };
@@ -197,20 +224,37 @@ export function reconcile(rec: Recommendation, sim: SimVerdict): Recommendation 
   const reasons = [...rec.reasons];
   const o = sim.risk['on-order'];
   const p = sim.risk['on-payment'];
-  reasons.push(`Simulated per 1,000 checkouts: on-payment oversells ${per1000(p.oversoldOrders)} orders (${per1000(p.oversoldUnits)} units); ` +
-    `on-order turns away ${per1000(o.phantomRejected)} customers in phantom stockouts and oversells ${per1000(o.oversoldOrders)} orders (late payments only).`);
+  reasons.push(
+    `Simulated per 1,000 checkouts: on-payment oversells ${per1000(p.oversoldOrders)} orders (${per1000(p.oversoldUnits)} units); ` +
+      `on-order turns away ${per1000(o.phantomRejected)} customers in phantom stockouts and oversells ${per1000(o.oversoldOrders)} orders (late payments only).`,
+  );
   if (sim.better === null || sim.better === rec.mode) {
-    if (sim.better === rec.mode) reasons.push(`The simulation agrees: ${rec.mode} disappoints ${per1000(Math.abs(sim.difference))} fewer customers per 1,000 checkouts.`);
+    if (sim.better === rec.mode)
+      reasons.push(
+        `The simulation agrees: ${rec.mode} disappoints ${per1000(Math.abs(sim.difference))} fewer customers per 1,000 checkouts.`,
+      );
     else reasons.push('The simulation finds no clear difference between the modes here; the rules decide.');
     return { ...rec, reasons };
   }
   const gap = per1000(Math.abs(sim.difference));
   if (rec.decidedBy.strength === 'strong') {
-    reasons.push(`The simulation disagrees: ${sim.better} disappoints ${gap} fewer customers per 1,000 checkouts. The rule wins: ` +
-      `an oversold order is a customer who has paid for a unit the shop does not have (refund or backorder), a phantom stockout is a sale that may come back when the hold ends, ` +
-      'and the simulated shares of unpaid orders are estimates.');
+    reasons.push(
+      `The simulation disagrees: ${sim.better} disappoints ${gap} fewer customers per 1,000 checkouts. The rule wins: ` +
+        `an oversold order is a customer who has paid for a unit the shop does not have (refund or backorder), a phantom stockout is a sale that may come back when the hold ends, ` +
+        'and the simulated shares of unpaid orders are estimates.',
+    );
     return { ...rec, reasons };
   }
-  reasons.push(`The simulation disagrees with the rule of thumb, and clearly: ${sim.better} disappoints ${gap} fewer customers per 1,000 checkouts, so the advice follows the simulation.`);
-  return { ...rec, mode: sim.better, temporary: false, from: null, until: null, reasons, decidedBy: { rule: 'simulation', strength: 'soft' } };
+  reasons.push(
+    `The simulation disagrees with the rule of thumb, and clearly: ${sim.better} disappoints ${gap} fewer customers per 1,000 checkouts, so the advice follows the simulation.`,
+  );
+  return {
+    ...rec,
+    mode: sim.better,
+    temporary: false,
+    from: null,
+    until: null,
+    reasons,
+    decidedBy: { rule: 'simulation', strength: 'soft' },
+  };
 }

@@ -24,7 +24,10 @@ export const isOversold = (avail: number): boolean => avail < 0;
 export function adjustment(current: StockLevel, change: { set?: number; add?: number }, sku: string): number {
   let target: number;
   if (change.set !== undefined) {
-    if (change.set < 0) throw invalidInput(`a count is never below zero (got ${change.set} for ${sku}); use \`inv stock add\` for a correction`);
+    if (change.set < 0)
+      throw invalidInput(
+        `a count is never below zero (got ${change.set} for ${sku}); use \`inv stock add\` for a correction`,
+      );
     target = change.set;
   } else {
     target = current.onHand + (change.add ?? 0);

@@ -11,7 +11,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 function checkKey(kind: string, value: string): string {
   if (value.length === 0) throw invalidInput(`${kind} is empty`);
-  if ([...value].length > MAX_KEY) throw invalidInput(`${kind} "${value.slice(0, 20)}…" is longer than ${MAX_KEY} characters`);
+  if ([...value].length > MAX_KEY)
+    throw invalidInput(`${kind} "${value.slice(0, 20)}…" is longer than ${MAX_KEY} characters`);
   if (CONTROL.test(value)) throw invalidInput(`${kind} ${JSON.stringify(value)} contains a control character`);
   if (value.trim() !== value) throw invalidInput(`${kind} ${JSON.stringify(value)} starts or ends with a space`);
   return value;
@@ -78,10 +79,18 @@ export function parseDurationHours(what: string, text: string): number {
   let ms: number | undefined;
   const simple = /^(\d+(?:\.\d+)?)\s*([smhdw])$/i.exec(t);
   if (simple) ms = Number(simple[1]) * UNIT_MS[simple[2].toLowerCase()];
-  const isoDur = /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(t);
+  const isoDur =
+    /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(
+      t,
+    );
   if (!simple && isoDur && t.length > 1 && !/T$/i.test(t)) {
     const [, w = '0', d = '0', h = '0', mi = '0', s = '0'] = isoDur;
-    ms = Number(w) * UNIT_MS.w + Number(d) * UNIT_MS.d + Number(h) * UNIT_MS.h + Number(mi) * UNIT_MS.m + Number(s) * UNIT_MS.s;
+    ms =
+      Number(w) * UNIT_MS.w +
+      Number(d) * UNIT_MS.d +
+      Number(h) * UNIT_MS.h +
+      Number(mi) * UNIT_MS.m +
+      Number(s) * UNIT_MS.s;
   }
   if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
     throw new UsageError(`${what} "${text}" is not a duration (e.g. 30m, 36h, 5d or P5D)`);

@@ -64,7 +64,10 @@ class LineParser extends Parser {
   /** First line of the record being read when an error stops the parser. */
   nextStart = 1;
 
-  constructor(private readonly onRecord: OnRecord, delimiter: Separator) {
+  constructor(
+    private readonly onRecord: OnRecord,
+    delimiter: Separator,
+  ) {
     super({ bom: true, delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
   }
 
@@ -94,7 +97,11 @@ export class CsvRecords {
   private readonly parser: LineParser;
   private failure: unknown = null;
 
-  constructor(private readonly source: string, onRecord: OnRecord, delimiter: Separator = ',') {
+  constructor(
+    private readonly source: string,
+    onRecord: OnRecord,
+    delimiter: Separator = ',',
+  ) {
     this.parser = new LineParser(onRecord, delimiter);
     this.parser.on('error', (e) => {
       this.failure ??= e;
@@ -112,11 +119,15 @@ export class CsvRecords {
     if (!('code' in err) || typeof err.code !== 'string' || !err.code.startsWith('CSV_')) throw err;
     const line = this.parser.nextStart;
     if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
-      throw invalidInput(`${this.source}: unbalanced quotes: the quoted field that starts on line ${line} is never closed`,
-        [{ line, column: '', value: '', message: 'unbalanced quotes: a quoted field is never closed' }]);
+      throw invalidInput(
+        `${this.source}: unbalanced quotes: the quoted field that starts on line ${line} is never closed`,
+        [{ line, column: '', value: '', message: 'unbalanced quotes: a quoted field is never closed' }],
+      );
     }
     const message = err.message.replace(/^[A-Za-z ]+: /, '');
-    throw invalidInput(`${this.source}: line ${line}: not valid CSV (${message})`, [{ line, column: '', value: '', message: `not valid CSV: ${message}` }]);
+    throw invalidInput(`${this.source}: line ${line}: not valid CSV (${message})`, [
+      { line, column: '', value: '', message: `not valid CSV: ${message}` },
+    ]);
   }
 
   write(chunk: Buffer): Promise<void> {

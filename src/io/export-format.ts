@@ -22,10 +22,19 @@ export interface ExportRecord {
   lowStock: number | null;
 }
 
-export const record = (i: StockItem): ExportRecord => ({ sku: i.sku, name: i.name, quantity: i.onHand, lowStock: i.lowStock });
+export const record = (i: StockItem): ExportRecord => ({
+  sku: i.sku,
+  name: i.name,
+  quantity: i.onHand,
+  lowStock: i.lowStock,
+});
 
 /** The text before the first item, each item's text (`first` tells whether a separator is due), and the text after the last. */
-export function writerFor(format: ExportFormat): { head: string; item: (r: ExportRecord, first: boolean) => string; tail: (empty: boolean) => string } {
+export function writerFor(format: ExportFormat): {
+  head: string;
+  item: (r: ExportRecord, first: boolean) => string;
+  tail: (empty: boolean) => string;
+} {
   switch (format) {
     case 'csv':
       return {

@@ -18,11 +18,21 @@ function parseElement(text: string, line: number, onObject: OnObject, onBad: OnB
   try {
     v = JSON.parse(text);
   } catch (e) {
-    onBad({ line, column: '', value: text.length > 60 ? `${text.slice(0, 60)}…` : text, message: `not valid JSON: ${(e as Error).message}` });
+    onBad({
+      line,
+      column: '',
+      value: text.length > 60 ? `${text.slice(0, 60)}…` : text,
+      message: `not valid JSON: ${(e as Error).message}`,
+    });
     return;
   }
   if (!isObject(v)) {
-    onBad({ line, column: '', value: text.length > 60 ? `${text.slice(0, 60)}…` : text, message: `${what} is not an object` });
+    onBad({
+      line,
+      column: '',
+      value: text.length > 60 ? `${text.slice(0, 60)}…` : text,
+      message: `${what} is not an object`,
+    });
     return;
   }
   onObject(v, line);
@@ -34,7 +44,10 @@ export class NdjsonRecords {
   private lineNo = 0;
   objects = 0;
 
-  constructor(private readonly onObject: OnObject, private readonly onBad: OnBad) {}
+  constructor(
+    private readonly onObject: OnObject,
+    private readonly onBad: OnBad,
+  ) {}
 
   get line(): number {
     return this.lineNo + 1;
@@ -60,7 +73,14 @@ export class NdjsonRecords {
   }
 }
 
-const enum S { Before, First, Element, AfterElement, AfterComma, After }
+const enum S {
+  Before,
+  First,
+  Element,
+  AfterElement,
+  AfterComma,
+  After,
+}
 
 /** A JSON array of objects, element by element. Anything else is refused whole. */
 export class JsonArrayRecords {
@@ -73,7 +93,11 @@ export class JsonArrayRecords {
   private pieces: string[] = [];
   objects = 0;
 
-  constructor(private readonly source: string, private readonly onObject: OnObject, private readonly onBad: OnBad) {}
+  constructor(
+    private readonly source: string,
+    private readonly onObject: OnObject,
+    private readonly onBad: OnBad,
+  ) {}
 
   get line(): number {
     return this.lineNo;
@@ -92,7 +116,8 @@ export class JsonArrayRecords {
       if (this.state === S.Element) {
         if (this.inString) {
           if (this.escape) this.escape = false;
-          else if (c === 92) this.escape = true; // backslash
+          else if (c === 92)
+            this.escape = true; // backslash
           else if (c === 34) this.inString = false;
           continue;
         }
@@ -113,7 +138,10 @@ export class JsonArrayRecords {
       if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0xfeff) continue;
       switch (this.state) {
         case S.Before:
-          if (c !== 91) this.fail('not a JSON array of objects: a JSON import must start with [ (or use NDJSON, one object a line)');
+          if (c !== 91)
+            this.fail(
+              'not a JSON array of objects: a JSON import must start with [ (or use NDJSON, one object a line)',
+            );
           this.state = S.First;
           break;
         case S.First:

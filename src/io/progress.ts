@@ -29,7 +29,9 @@ export class Progress {
       const known = this.totalBytes !== null && this.totalBytes > 0;
       this.bar = new SingleBar({
         stream: this.stream as unknown as NodeJS.WritableStream,
-        format: known ? 'reading {bar} {percentage}% | {records} records | {duration_formatted}' : 'reading {records} records | {duration_formatted}',
+        format: known
+          ? 'reading {bar} {percentage}% | {records} records | {duration_formatted}'
+          : 'reading {records} records | {duration_formatted}',
         hideCursor: true,
         clearOnComplete: true,
         barsize: 30,

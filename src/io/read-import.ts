@@ -59,7 +59,10 @@ class Collector implements Sink {
   refusedCount = 0;
   readonly locations = new Set<string>();
 
-  constructor(private readonly opts: ReadOptions, private readonly hooks: ReadHooks) {}
+  constructor(
+    private readonly opts: ReadOptions,
+    private readonly hooks: ReadHooks,
+  ) {}
 
   row(r: ImportRow): void {
     if (r.location !== '') this.locations.add(r.location);
@@ -73,7 +76,12 @@ class Collector implements Sink {
   skip(line: number, reason: SkipReason): void {
     // --strict is about rows the file cannot give stock for; --location leaves out the others on purpose.
     if (this.opts.strict && reason !== 'other-location') {
-      this.refuse({ line, column: '', value: '', message: `${SKIP_TEXT[reason]} (refused by --strict; without it the row is skipped)` });
+      this.refuse({
+        line,
+        column: '',
+        value: '',
+        message: `${SKIP_TEXT[reason]} (refused by --strict; without it the row is skipped)`,
+      });
       return;
     }
     this.skipped[reason] = (this.skipped[reason] ?? 0) + 1;
@@ -100,7 +108,10 @@ function fatal(c: Collector, e: unknown): never {
   const err = e as { details?: unknown[] };
   if (c.refused.length > 0 && err.details && err.details.length > 0) {
     const all = [...c.refused, ...(err.details as Refusal[])];
-    throw invalidInput((e as Error).message, all.sort((a, b) => a.line - b.line));
+    throw invalidInput(
+      (e as Error).message,
+      all.sort((a, b) => a.line - b.line),
+    );
   }
   throw e;
 }
@@ -166,13 +177,18 @@ export async function readImport(src: Source, opts: ReadOptions, hooks: ReadHook
       if ('missing' in opened.layout) {
         const shown = cells.length > 12 ? `${cells.slice(0, 12).join(',')},…` : cells.join(',');
         const message = `the header has no ${opened.layout.missing.join(' and no ')}`;
-        throw invalidInput(`${src.name}: ${message} (line ${line}: ${JSON.stringify(shown)})`,
+        throw invalidInput(
+          `${src.name}: ${message} (line ${line}: ${JSON.stringify(shown)})`,
           [{ line, column: '', value: shown, message }],
-          opts.format === 'auto' ? 'name the format with --format (csv, shopify, wix, woocommerce, magento)' : 'check --format, or leave it out to recognise the file by its header');
+          opts.format === 'auto'
+            ? 'name the format with --format (csv, shopify, wix, woocommerce, magento)'
+            : 'check --format, or leave it out to recognise the file by its header',
+        );
       }
       layout = opened.layout;
       format = opened.format;
-      if (opts.format === 'auto' || separator !== ',') hooks.picked(separator === ',' ? layout.label : `${layout.label}, ${SEPARATOR_NAMES[separator]}-separated`);
+      if (opts.format === 'auto' || separator !== ',')
+        hooks.picked(separator === ',' ? layout.label : `${layout.label}, ${SEPARATOR_NAMES[separator]}-separated`);
       if (opts.location !== undefined && !layout.hasLocations) {
         throw invalidInput(`--location: ${layout.label} has no locations`, [], 'leave --location out');
       }
@@ -192,13 +208,20 @@ export async function readImport(src: Source, opts: ReadOptions, hooks: ReadHook
         if (kind === 'csv') {
           separator = sniffSeparator(chunk.subarray(0, 1 << 16).toString('utf8'));
           csv = new CsvRecords(src.name, onRecord, separator);
-        }
-        else {
+        } else {
           format = kind;
           const label = kind === 'json' ? 'json (inv)' : 'ndjson (inv)';
-          layout = { label, hasLocations: false, skuColumn: 'sku', quantityColumn: 'quantity', map: () => {}, flush: () => {} };
+          layout = {
+            label,
+            hasLocations: false,
+            skuColumn: 'sku',
+            quantityColumn: 'quantity',
+            map: () => {},
+            flush: () => {},
+          };
           if (opts.format === 'auto') hooks.picked(label);
-          if (opts.location !== undefined) throw invalidInput(`--location: ${label} has no locations`, [], 'leave --location out');
+          if (opts.location !== undefined)
+            throw invalidInput(`--location: ${label} has no locations`, [], 'leave --location out');
           const onObject = (o: Record<string, unknown>, line: number) => {
             rows++;
             mapInvObject(o, line, c);
@@ -215,26 +238,42 @@ export async function readImport(src: Source, opts: ReadOptions, hooks: ReadHook
       await c.drain();
       await hooks.progress(bytes, rows);
     }
-    if (kind === null) throw invalidInput(`${src.name} is empty`, [{ line: 1, column: '', value: '', message: 'the file is empty' }]);
+    if (kind === null)
+      throw invalidInput(`${src.name} is empty`, [{ line: 1, column: '', value: '', message: 'the file is empty' }]);
     if (csv) await csv.end();
     else {
       json!.write(decoder.decode());
       json!.end();
     }
-    if (layout === null) throw invalidInput(`${src.name} is empty`, [{ line: 1, column: '', value: '', message: 'the file is empty' }]);
+    if (layout === null)
+      throw invalidInput(`${src.name} is empty`, [{ line: 1, column: '', value: '', message: 'the file is empty' }]);
     (layout as Layout).flush(c);
     await c.drain();
   } catch (e) {
     if (e instanceof EncodingError) {
       const line = lineAt(csv?.line ?? json?.line ?? 1, e.chunk, e.offset);
-      fatal(c, invalidInput(`${e.message} (line ${line})`, [{ line, column: '', value: '', message: e.message.replace(/^.*? is /, 'the file is ') }]));
+      fatal(
+        c,
+        invalidInput(`${e.message} (line ${line})`, [
+          { line, column: '', value: '', message: e.message.replace(/^.*? is /, 'the file is ') },
+        ]),
+      );
     }
     fatal(c, e);
   }
   const l = layout as Layout;
   return {
-    format, label: l.label, rows, staged: c.staged, skipped: c.skipped, skippedLines: c.skippedLines,
-    refused: c.refused.sort((a, b) => a.line - b.line), refusedCount: c.refusedCount,
-    skuColumn: l.skuColumn, quantityColumn: l.quantityColumn, locations: [...c.locations], hasLocations: l.hasLocations,
+    format,
+    label: l.label,
+    rows,
+    staged: c.staged,
+    skipped: c.skipped,
+    skippedLines: c.skippedLines,
+    refused: c.refused.sort((a, b) => a.line - b.line),
+    refusedCount: c.refusedCount,
+    skuColumn: l.skuColumn,
+    quantityColumn: l.quantityColumn,
+    locations: [...c.locations],
+    hasLocations: l.hasLocations,
   };
 }

@@ -59,7 +59,8 @@ export function parseQuantity(text: string): number | string {
     return `quantity "${text}" is not a whole number`;
   }
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || Math.abs(n) > MAX_QTY) return `quantity ${text.trim()} is out of range (±${thousands(MAX_QTY)})`;
+  if (!Number.isSafeInteger(n) || Math.abs(n) > MAX_QTY)
+    return `quantity ${text.trim()} is out of range (±${thousands(MAX_QTY)})`;
   return n === 0 ? 0 : n;
 }
 
@@ -85,7 +86,12 @@ export interface Candidate {
 }
 
 /** Checks a row's SKU, quantity and name with the core's rules and emits it, or refuses each bad cell. */
-export function emit(sink: Sink, layout: Pick<Layout, 'skuColumn' | 'quantityColumn'>, c: Candidate, nameColumn = 'name'): void {
+export function emit(
+  sink: Sink,
+  layout: Pick<Layout, 'skuColumn' | 'quantityColumn'>,
+  c: Candidate,
+  nameColumn = 'name',
+): void {
   let ok = true;
   const skuProblem = problem(checkSku, c.sku);
   if (skuProblem !== null) {
@@ -106,8 +112,13 @@ export function emit(sink: Sink, layout: Pick<Layout, 'skuColumn' | 'quantityCol
   }
   if (!ok) return;
   sink.row({
-    line: c.line, sku: c.sku, qty: qty as number, name: c.name === '' ? null : c.name,
-    location: c.location ?? '', product: c.product ?? null, lowStock: c.lowStock,
+    line: c.line,
+    sku: c.sku,
+    qty: qty as number,
+    name: c.name === '' ? null : c.name,
+    location: c.location ?? '',
+    product: c.product ?? null,
+    lowStock: c.lowStock,
   });
 }
 
@@ -123,7 +134,10 @@ export class Header {
   }
 
   static key(name: string): string {
-    return name.trim().toLowerCase().replace(/\s*\(not editable\)$/, '');
+    return name
+      .trim()
+      .toLowerCase()
+      .replace(/\s*\(not editable\)$/, '');
   }
 
   /** The index of the first of these columns present, or -1. */

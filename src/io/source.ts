@@ -25,7 +25,10 @@ const CHUNK = 1 << 16;
 
 export async function openSource(file: string, stdin: Readable & { isTTY?: boolean }): Promise<Source> {
   if (file === '-') {
-    if (stdin.isTTY) throw invalidInput('stdin is a terminal: pipe the file in (inv import - < stock.csv) or name it (inv import stock.csv)');
+    if (stdin.isTTY)
+      throw invalidInput(
+        'stdin is a terminal: pipe the file in (inv import - < stock.csv) or name it (inv import stock.csv)',
+      );
     return { name: 'stdin', ext: '', size: null, stream: stdin };
   }
   let size: number;
@@ -36,12 +39,16 @@ export async function openSource(file: string, stdin: Readable & { isTTY?: boole
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === undefined || e instanceof InvError) throw e;
-    throw invalidInput(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code}`);
+    throw invalidInput(
+      `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code}`,
+    );
   }
   const stream = createReadStream(file, { highWaterMark: CHUNK });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
-    stream.once('error', (e: NodeJS.ErrnoException) => reject(invalidInput(`cannot read ${file}: ${e.code ?? e.message}`)));
+    stream.once('error', (e: NodeJS.ErrnoException) =>
+      reject(invalidInput(`cannot read ${file}: ${e.code ?? e.message}`)),
+    );
   });
   return { name: file, ext: extname(file).toLowerCase(), size: size >= 0 ? size : null, stream };
 }
@@ -71,7 +78,11 @@ export function firstInvalidUtf8(b: Buffer): number {
 }
 
 export class EncodingError extends Error {
-  constructor(readonly chunk: Buffer, readonly offset: number, message: string) {
+  constructor(
+    readonly chunk: Buffer,
+    readonly offset: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -92,7 +103,11 @@ export async function* checkedChunks(src: Source): AsyncGenerator<Buffer> {
     if (first && chunk.length > 0) {
       first = false;
       if ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)) {
-        throw new EncodingError(chunk, 0, `${src.name} is UTF-16 text, not UTF-8: save it as UTF-8 (in Excel: CSV UTF-8) and import it again`);
+        throw new EncodingError(
+          chunk,
+          0,
+          `${src.name} is UTF-16 text, not UTF-8: save it as UTF-8 (in Excel: CSV UTF-8) and import it again`,
+        );
       }
       const nul = chunk.subarray(0, 8000).indexOf(0);
       if (nul >= 0) throw new EncodingError(chunk, nul, `${src.name} is a binary file, not CSV or JSON text`);
@@ -103,9 +118,14 @@ export async function* checkedChunks(src: Source): AsyncGenerator<Buffer> {
       chunk = chunk.subarray(0, chunk.length - tail);
     }
     if (!isUtf8(chunk)) {
-      throw new EncodingError(chunk, firstInvalidUtf8(chunk), `${src.name} is not UTF-8 text: save it as UTF-8 (in Excel: CSV UTF-8) and import it again`);
+      throw new EncodingError(
+        chunk,
+        firstInvalidUtf8(chunk),
+        `${src.name} is not UTF-8 text: save it as UTF-8 (in Excel: CSV UTF-8) and import it again`,
+      );
     }
     yield chunk;
   }
-  if (carry !== null) throw new EncodingError(carry, 0, `${src.name} is not UTF-8 text: it ends in the middle of a character`);
+  if (carry !== null)
+    throw new EncodingError(carry, 0, `${src.name} is not UTF-8 text: it ends in the middle of a character`);
 }

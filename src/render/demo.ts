@@ -22,7 +22,12 @@ export interface DemoReport {
 }
 
 function cell(o: StepOutcome, s: Style): string {
-  if (!o.ok) return o.code === 'OUT_OF_STOCK' ? s.yellow('refused: out of stock') : o.code === 'UNKNOWN_ORDER' ? '— (no such order)' : `refused: ${o.code}`;
+  if (!o.ok)
+    return o.code === 'OUT_OF_STOCK'
+      ? s.yellow('refused: out of stock')
+      : o.code === 'UNKNOWN_ORDER'
+        ? '— (no such order)'
+        : `refused: ${o.code}`;
   if (o.duplicate) return 'duplicate, no-op';
   if (o.oversoldUnits > 0) return s.red(`${o.status}, OVERSOLD ${o.oversoldUnits}`);
   return o.reserved > 0 ? `${o.status}, holds ${o.reserved}` : o.status;
@@ -43,21 +48,29 @@ export function renderDemo(r: DemoReport, s: Style): string {
   out.push('');
   out.push(`The shop has 1 MUG and 1 TEE-M left. What happens, minute by minute:`);
   out.push('');
-  out.push(table(['when', 'what happens', 'on-order', 'on-payment'],
-    r.steps.map((st) => [when(st.at), st.story, cell(st.results['on-order'], s), cell(st.results['on-payment'], s)])));
+  out.push(
+    table(
+      ['when', 'what happens', 'on-order', 'on-payment'],
+      r.steps.map((st) => [when(st.at), st.story, cell(st.results['on-order'], s), cell(st.results['on-payment'], s)]),
+    ),
+  );
   out.push('');
   out.push('Stock at the end:');
   const rows = r.stock['on-order'].map((a, i) => {
     const b = r.stock['on-payment'][i];
-    return [safe(a.sku), `${a.onHand} / ${a.available}`, `${b.onHand} / ${b.available}${b.oversold ? s.red(' OVERSOLD') : ''}`];
+    return [
+      safe(a.sku),
+      `${a.onHand} / ${a.available}`,
+      `${b.onHand} / ${b.available}${b.oversold ? s.red(' OVERSOLD') : ''}`,
+    ];
   });
   out.push(table(['sku', 'on-order onHand / available', 'on-payment onHand / available'], rows));
   out.push('');
   out.push(`${s.bold('What it shows:')}`);
-  out.push('  on-payment sold the last TEE-M twice: Ben paid by card while Ana\'s Boleto was');
+  out.push("  on-payment sold the last TEE-M twice: Ben paid by card while Ana's Boleto was");
   out.push('  pending, then Ana paid too. The shop owes a unit (oversold): backorder or refund.');
   out.push('  on-order refused Dee the MUG although Carl never paid: a phantom stockout until');
-  out.push('  Carl\'s hold expired 30 minutes later. `inv stock show MUG` names such holds.');
+  out.push("  Carl's hold expired 30 minutes later. `inv stock show MUG` names such holds.");
   out.push('  Slow methods (Boleto, Konbini, Komoju) favour on-order; abandoned checkouts and');
   out.push('  deep stock favour on-payment. Per-provider overrides give both:');
   out.push('    inv set-mode on-order --provider boleto');
@@ -66,7 +79,11 @@ export function renderDemo(r: DemoReport, s: Style): string {
   out.push('');
   out.push(...renderAdvice(r.recommendation, s));
   out.push('');
-  out.push(r.store ? `The on-order run is kept in ${safe(r.store)}: try  inv --db ${safe(r.store)} history TEE-M` : 'Keep a store to explore: inv demo --db demo.db, then inv --db demo.db history TEE-M');
+  out.push(
+    r.store
+      ? `The on-order run is kept in ${safe(r.store)}: try  inv --db ${safe(r.store)} history TEE-M`
+      : 'Keep a store to explore: inv demo --db demo.db, then inv --db demo.db history TEE-M',
+  );
   return out.join('\n');
 }
 
@@ -75,17 +92,31 @@ function renderBlackFriday(bf: SimResult, s: Style): string[] {
   const [oo, op] = [bf.results['on-order'], bf.results['on-payment']];
   const mix = p.providers.map((x) => `${x.name} ${Math.round(x.share * 100)}%`).join(', ');
   const rows: [string, 'checkouts' | 'paid' | 'rejected' | 'phantomRejected' | 'oversoldOrders'][] = [
-    ['checkouts', 'checkouts'], ['paid', 'paid'], ['refused: out of stock', 'rejected'],
-    ['  while a checkout that never paid held the unit', 'phantomRejected'], ['oversold orders (units owed)', 'oversoldOrders'],
+    ['checkouts', 'checkouts'],
+    ['paid', 'paid'],
+    ['refused: out of stock', 'rejected'],
+    ['  while a checkout that never paid held the unit', 'phantomRejected'],
+    ['oversold orders (units owed)', 'oversoldOrders'],
   ];
-  const max = Math.max(oo.oversoldOrders.mean, op.oversoldOrders.mean, oo.phantomRejected.mean, op.phantomRejected.mean);
+  const max = Math.max(
+    oo.oversoldOrders.mean,
+    op.oversoldOrders.mean,
+    oo.phantomRejected.mean,
+    op.phantomRejected.mean,
+  );
   return [
     s.bold('A simulated Black Friday on this shop'),
     `  ${p.trials} runs of a ${p.hours}-hour sale at peak traffic (×3.5 a normal day), paid by ${mix};`,
     '  the same customers under both modes. Mean per sale:',
     '',
-    table(['', 'on-order', 'on-payment'], rows.map(([label, m]) => [label, num(oo[m].mean), num(op[m].mean)]), [false, true, true])
-      .split('\n').map((line) => `  ${line}`).join('\n'),
+    table(
+      ['', 'on-order', 'on-payment'],
+      rows.map(([label, m]) => [label, num(oo[m].mean), num(op[m].mean)]),
+      [false, true, true],
+    )
+      .split('\n')
+      .map((line) => `  ${line}`)
+      .join('\n'),
     '',
     `  oversold     on-order   │${bar(oo.oversoldOrders.mean, max, 30)} ${num(oo.oversoldOrders.mean)}`,
     `               on-payment │${s.red(bar(op.oversoldOrders.mean, max, 30))} ${num(op.oversoldOrders.mean)}`,
@@ -98,12 +129,20 @@ function renderBlackFriday(bf: SimResult, s: Style): string[] {
 
 function renderAdvice(r: RecommendResult, s: Style): string[] {
   const i = r.inputs;
-  const out = [s.bold(`What inv recommends for this shop before Black Friday (${i.providers.join(', ')}; peak traffic; stock read from the store):`)];
+  const out = [
+    s.bold(
+      `What inv recommends for this shop before Black Friday (${i.providers.join(', ')}; peak traffic; stock read from the store):`,
+    ),
+  ];
   out.push(r.temporary ? `  ${s.bold(r.mode)} from ${r.from} until ${r.until}, then back` : `  ${s.bold(r.mode)}`);
   out.push(`  why, first of all: ${r.reasons[0]}`);
-  out.push(`  simulated per 1,000 checkouts: on-payment oversells ${r.risk['on-payment'].oversoldOrders} orders; ` +
-    `on-order turns away ${r.risk['on-order'].phantomRejected} in phantom stockouts`);
+  out.push(
+    `  simulated per 1,000 checkouts: on-payment oversells ${r.risk['on-payment'].oversoldOrders} orders; ` +
+      `on-order turns away ${r.risk['on-order'].phantomRejected} in phantom stockouts`,
+  );
   if (r.alternative) out.push(`  or: ${r.alternative.text}`);
-  out.push(`  all the reasons: inv recommend --provider ${i.providers.join(',')} --traffic peak --from-store   (or ask: inv advise)`);
+  out.push(
+    `  all the reasons: inv recommend --provider ${i.providers.join(',')} --traffic peak --from-store   (or ask: inv advise)`,
+  );
   return out;
 }

@@ -10,9 +10,19 @@ export function hours(h: number): string {
 }
 
 export function renderProviders(r: { providers: Provider[] }, _s: Style): string {
-  return table(['provider', 'kind', 'window', 'unpaid', 'delay median', 'delay p95', 'sources'],
+  return table(
+    ['provider', 'kind', 'window', 'unpaid', 'delay median', 'delay p95', 'sources'],
     r.providers.map((p) => [
-      p.name, p.kind, hours(p.windowHours), `${Math.round(p.unpaidRate * 100)}%`, hours(p.delayHours.median), hours(p.delayHours.p95),
-      safe(p.sources + (p.lateShare ? `; ${Math.round(p.lateShare * 100)}% late by ~${hours(p.lateDelayHours!.median)}` : '')),
-    ]));
+      p.name,
+      p.kind,
+      hours(p.windowHours),
+      `${Math.round(p.unpaidRate * 100)}%`,
+      hours(p.delayHours.median),
+      hours(p.delayHours.p95),
+      safe(
+        p.sources +
+          (p.lateShare ? `; ${Math.round(p.lateShare * 100)}% late by ~${hours(p.lateDelayHours!.median)}` : ''),
+      ),
+    ]),
+  );
 }

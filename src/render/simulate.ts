@@ -44,10 +44,15 @@ export function bar(value: number, max: number, width: number): string {
 function describe(r: SimResult): string[] {
   const p = r.params;
   const units = p.skus.reduce((n, s) => n + s.stock, 0);
-  const traffic = p.traffic === null ? 'constant rate'
-    : `traffic ${p.traffic}: ×${TRAFFIC[p.traffic].multiplier}${TRAFFIC[p.traffic].burst ? `, ×${TRAFFIC[p.traffic].burst!.multiplier} for the first ${hours(TRAFFIC[p.traffic].burst!.hours)}` : `, busiest hour ${TRAFFIC[p.traffic].peakToMean}× the mean`}`;
+  const traffic =
+    p.traffic === null
+      ? 'constant rate'
+      : `traffic ${p.traffic}: ×${TRAFFIC[p.traffic].multiplier}${TRAFFIC[p.traffic].burst ? `, ×${TRAFFIC[p.traffic].burst!.multiplier} for the first ${hours(TRAFFIC[p.traffic].burst!.hours)}` : `, busiest hour ${TRAFFIC[p.traffic].peakToMean}× the mean`}`;
   const providers = p.providers.map((pr) => {
-    const delay = 'fixed' in pr.delayHours ? `pays after ${hours(pr.delayHours.fixed)}` : `pays in ~${hours(pr.delayHours.median)}, p95 ${hours(pr.delayHours.p95)}`;
+    const delay =
+      'fixed' in pr.delayHours
+        ? `pays after ${hours(pr.delayHours.fixed)}`
+        : `pays in ~${hours(pr.delayHours.median)}, p95 ${hours(pr.delayHours.p95)}`;
     return `${safe(pr.name)} ${+(pr.share * 100).toFixed(1)}% (${delay}, ${+(pr.unpaidRate * 100).toFixed(1)}% never pay, window ${hours(pr.windowHours)})`;
   });
   return [
@@ -59,10 +64,18 @@ function describe(r: SimResult): string[] {
 export function renderSimulation(r: SimResult, s: Style): string {
   const oo = r.results['on-order'];
   const op = r.results['on-payment'];
-  const out: string[] = [s.bold('inv simulate: the same customers under both inventory update modes'), ...describe(r), ''];
-  out.push(table(['per sale', 'on-order', '(95% of sales)', 'on-payment', '(95% of sales)'],
-    LABELS.map(([m, label]) => [label, num(oo[m].mean), range(oo[m]), num(op[m].mean), range(op[m])]),
-    [false, true, true, true, true]));
+  const out: string[] = [
+    s.bold('inv simulate: the same customers under both inventory update modes'),
+    ...describe(r),
+    '',
+  ];
+  out.push(
+    table(
+      ['per sale', 'on-order', '(95% of sales)', 'on-payment', '(95% of sales)'],
+      LABELS.map(([m, label]) => [label, num(oo[m].mean), range(oo[m]), num(op[m].mean), range(op[m])]),
+      [false, true, true, true, true],
+    ),
+  );
   out.push('');
   out.push(s.bold('The two risks (mean per sale):'));
   const rows: [string, Mode, number][] = [

@@ -23,5 +23,8 @@ const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202
 
 /** Text from the store or a file, made safe to print on a terminal. */
 export function safe(text: string): string {
-  return text.replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/\n/g, '\\n').replace(/\t/g, ' ');
+  return text
+    .replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .replace(/\n/g, '\\n')
+    .replace(/\t/g, ' ');
 }

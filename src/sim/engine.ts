@@ -11,7 +11,16 @@
  * combination up front and its decisions are looked up in the loop; nothing
  * else is allocated per event.
  */
-import { canPlace, decide, lineMove, placeEffect, STATUSES, type Decision, type OrderStatus, type Transition } from '../core/lifecycle.js';
+import {
+  canPlace,
+  decide,
+  lineMove,
+  placeEffect,
+  STATUSES,
+  type Decision,
+  type OrderStatus,
+  type Transition,
+} from '../core/lifecycle.js';
 import { MODES, type Mode } from '../core/modes.js';
 import { EventHeap } from './heap.js';
 import type { SimModel } from './model.js';
@@ -20,8 +29,19 @@ import { ratePieces, type RatePieces } from './traffic.js';
 
 /** Per mode, per trial. The SPEC section 5 metrics, and late payments. */
 export const METRICS = [
-  'checkouts', 'placed', 'rejected', 'phantomRejected', 'paid', 'failed', 'expired', 'latePayments',
-  'unitsSold', 'oversoldOrders', 'oversoldUnits', 'revenue', 'avgHeldUnits',
+  'checkouts',
+  'placed',
+  'rejected',
+  'phantomRejected',
+  'paid',
+  'failed',
+  'expired',
+  'latePayments',
+  'unitsSold',
+  'oversoldOrders',
+  'oversoldUnits',
+  'revenue',
+  'avgHeldUnits',
 ] as const;
 export type Metric = (typeof METRICS)[number];
 const M = Object.fromEntries(METRICS.map((m, i) => [m, i])) as Record<Metric, number>;
@@ -161,7 +181,10 @@ export class Engine {
    * if it reaches the provider's window); without it, `fail` is the delay to a
    * failure notice; with neither the checkout expires.
    */
-  playScript(mode: Mode, items: { at: number; sku: number; provider: number; pay?: number; fail?: number }[]): Record<Metric, number> {
+  playScript(
+    mode: Mode,
+    items: { at: number; sku: number; provider: number; pay?: number; fail?: number }[],
+  ): Record<Metric, number> {
     const b = this.buf;
     b.ensure(items.length);
     items.forEach((c, n) => {

@@ -60,7 +60,10 @@ export class Simulation {
   constructor(model: SimModel) {
     this.model = model;
     this.engine = new Engine(model);
-    this.values = { 'on-order': new Float64Array(model.trials * METRIC_COUNT), 'on-payment': new Float64Array(model.trials * METRIC_COUNT) };
+    this.values = {
+      'on-order': new Float64Array(model.trials * METRIC_COUNT),
+      'on-payment': new Float64Array(model.trials * METRIC_COUNT),
+    };
   }
 
   /** Events processed so far, both modes (arrivals and notifications). */
@@ -92,7 +95,9 @@ export class Simulation {
     const trials = this.done;
     const results = {} as Record<Mode, ModeResults>;
     for (const mode of MODES) {
-      results[mode] = Object.fromEntries(METRICS.map((m, i) => [m, summarise(this.values[mode], trials, i)])) as ModeResults;
+      results[mode] = Object.fromEntries(
+        METRICS.map((m, i) => [m, summarise(this.values[mode], trials, i)]),
+      ) as ModeResults;
     }
     return { params: this.model, results };
   }

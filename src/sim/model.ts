@@ -98,20 +98,35 @@ export const DEFAULTS = {
   stock: 10,
   price: 1,
   /** research (d): card 0.55 and PayPal 0.15 of checkouts [A]; in that ratio, rounded. */
-  providers: [{ name: 'card', share: 0.8 }, { name: 'paypal', share: 0.2 }] as ProviderChoice[],
+  providers: [
+    { name: 'card', share: 0.8 },
+    { name: 'paypal', share: 0.2 },
+  ] as ProviderChoice[],
 };
 
 /** A synthetic catalogue: N SKUs with the same stock and weight. */
 export function syntheticSkus(count: number, stock: number): SkuModel[] {
   const width = String(count).length;
-  return Array.from({ length: count }, (_, i) => ({ sku: `SKU-${String(i + 1).padStart(width, '0')}`, stock, price: DEFAULTS.price, weight: 1 }));
+  return Array.from({ length: count }, (_, i) => ({
+    sku: `SKU-${String(i + 1).padStart(width, '0')}`,
+    stock,
+    price: DEFAULTS.price,
+    weight: 1,
+  }));
 }
 
 export function problemsError(problems: Problem[], what = 'simulation'): Error {
-  const message = problems.length === 1
-    ? `${problems[0].path}: ${problems[0].message}`
-    : `invalid ${what}: ${problems.length} problems (listed above)`;
-  return invalidInput(message, problems, problems.some((p) => p.path.startsWith('$')) ? 'the scenario schema is in the README, section Simulation' : 'see: inv simulate --help');
+  const message =
+    problems.length === 1
+      ? `${problems[0].path}: ${problems[0].message}`
+      : `invalid ${what}: ${problems.length} problems (listed above)`;
+  return invalidInput(
+    message,
+    problems,
+    problems.some((p) => p.path.startsWith('$'))
+      ? 'the scenario schema is in the README, section Simulation'
+      : 'see: inv simulate --help',
+  );
 }
 
 // ── checks on single values, shared by the scenario reader and the flag parser ──
@@ -120,16 +135,25 @@ type Check = (v: unknown) => string | null;
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 export const positive: Check = (v) => (isNum(v) && v > 0 ? null : `must be a number above 0, got ${show(v)}`);
-export const hoursCheck: Check = (v) => positive(v) ?? ((v as number) <= MAX_HOURS ? null : `${v} is longer than a year (${MAX_HOURS} hours)`);
+export const hoursCheck: Check = (v) =>
+  positive(v) ?? ((v as number) <= MAX_HOURS ? null : `${v} is longer than a year (${MAX_HOURS} hours)`);
 export const nonNegative: Check = (v) => (isNum(v) && v >= 0 ? null : `must be a number, 0 or more, got ${show(v)}`);
-export const fraction: Check = (v) => (isNum(v) && v >= 0 && v <= 1 ? null : `must be a number from 0 to 1, got ${show(v)}`);
-export const shareCheck: Check = (v) => (isNum(v) && v > 0 && v <= 1 ? null : `must be a share above 0 and at most 1, got ${show(v)}`);
-export const trialsCheck: Check = (v) => (Number.isInteger(v) && (v as number) >= 1
-  ? (v as number) <= MAX_TRIALS ? null : `${v} is above the limit of ${MAX_TRIALS.toLocaleString('en-US')} trials`
-  : `must be a whole number of trials, 1 or more, got ${show(v)}`);
-export const seedCheck: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_SEED ? null
-  : `must be a whole number from 0 to ${MAX_SEED}, got ${show(v)}`);
-export const stockCheck: Check = (v) => (Number.isInteger(v) && Math.abs(v as number) <= MAX_QTY ? null : `must be a whole number of units, got ${show(v)}`);
+export const fraction: Check = (v) =>
+  isNum(v) && v >= 0 && v <= 1 ? null : `must be a number from 0 to 1, got ${show(v)}`;
+export const shareCheck: Check = (v) =>
+  isNum(v) && v > 0 && v <= 1 ? null : `must be a share above 0 and at most 1, got ${show(v)}`;
+export const trialsCheck: Check = (v) =>
+  Number.isInteger(v) && (v as number) >= 1
+    ? (v as number) <= MAX_TRIALS
+      ? null
+      : `${v} is above the limit of ${MAX_TRIALS.toLocaleString('en-US')} trials`
+    : `must be a whole number of trials, 1 or more, got ${show(v)}`;
+export const seedCheck: Check = (v) =>
+  Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_SEED
+    ? null
+    : `must be a whole number from 0 to ${MAX_SEED}, got ${show(v)}`;
+export const stockCheck: Check = (v) =>
+  Number.isInteger(v) && Math.abs(v as number) <= MAX_QTY ? null : `must be a whole number of units, got ${show(v)}`;
 
 export function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
@@ -142,17 +166,33 @@ export function show(v: unknown): string {
 
 const TOP_FIELDS = ['hours', 'checkoutsPerHour', 'traffic', 'trials', 'seed', 'skus', 'providers'];
 const SKU_FIELDS = ['sku', 'stock', 'price', 'weight'];
-const PROVIDER_FIELDS = ['name', 'share', 'unpaidRate', 'failShare', 'windowHours', 'delayHours', 'lateShare', 'lateDelayHours'];
+const PROVIDER_FIELDS = [
+  'name',
+  'share',
+  'unpaidRate',
+  'failShare',
+  'windowHours',
+  'delayHours',
+  'lateShare',
+  'lateDelayHours',
+];
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function unknownFields(o: Record<string, unknown>, allowed: string[], path: string, problems: Problem[]): void {
   for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) problems.push({ path: `${path}.${k}`, message: `unknown field (expected one of: ${allowed.join(', ')})` });
+    if (!allowed.includes(k))
+      problems.push({ path: `${path}.${k}`, message: `unknown field (expected one of: ${allowed.join(', ')})` });
   }
 }
 
-function field<T>(o: Record<string, unknown>, key: string, path: string, check: Check, problems: Problem[]): T | undefined {
+function field<T>(
+  o: Record<string, unknown>,
+  key: string,
+  path: string,
+  check: Check,
+  problems: Problem[],
+): T | undefined {
   if (!(key in o)) return undefined;
   const err = check(o[key]);
   if (err) {
@@ -179,7 +219,10 @@ export function parseDelay(v: unknown, path: string, problems: Problem[]): Delay
   const p95 = field<number>(v, 'p95', path, positive, problems);
   if (problems.length > before || median === undefined || p95 === undefined) return undefined;
   if (p95 < median) {
-    problems.push({ path: `${path}.p95`, message: `${p95} is below the median ${median}: the 95th percentile cannot be smaller than the median` });
+    problems.push({
+      path: `${path}.p95`,
+      message: `${p95} is below the median ${median}: the 95th percentile cannot be smaller than the median`,
+    });
     return undefined;
   }
   return { median, p95 };
@@ -196,7 +239,10 @@ export function parseScenario(text: string, label: string): { input: ModelInput;
     return { input: {}, problems };
   }
   if (!isObject(doc)) {
-    problems.push({ path: '$', message: `${label} must hold a JSON object such as {"hours": 24, "checkoutsPerHour": 120}, got ${show(doc)}` });
+    problems.push({
+      path: '$',
+      message: `${label} must hold a JSON object such as {"hours": 24, "checkoutsPerHour": 120}, got ${show(doc)}`,
+    });
     return { input: {}, problems };
   }
   unknownFields(doc, TOP_FIELDS, '$', problems);
@@ -209,24 +255,36 @@ export function parseScenario(text: string, label: string): { input: ModelInput;
   if ('traffic' in doc) {
     const t = doc.traffic;
     if (t === null) input.traffic = null;
-    else if (typeof t === 'string' && (TRAFFIC_NAMES as readonly string[]).includes(t)) input.traffic = t as TrafficName;
-    else problems.push({ path: '$.traffic', message: `unknown traffic profile ${show(t)}: use ${TRAFFIC_NAMES.join(', ')} (or null for a constant rate)` });
+    else if (typeof t === 'string' && (TRAFFIC_NAMES as readonly string[]).includes(t))
+      input.traffic = t as TrafficName;
+    else
+      problems.push({
+        path: '$.traffic',
+        message: `unknown traffic profile ${show(t)}: use ${TRAFFIC_NAMES.join(', ')} (or null for a constant rate)`,
+      });
   }
   if ('skus' in doc) {
-    if (!Array.isArray(doc.skus) || doc.skus.length === 0) problems.push({ path: '$.skus', message: `must be a non-empty array of { "sku", "stock" }, got ${show(doc.skus)}` });
+    if (!Array.isArray(doc.skus) || doc.skus.length === 0)
+      problems.push({
+        path: '$.skus',
+        message: `must be a non-empty array of { "sku", "stock" }, got ${show(doc.skus)}`,
+      });
     else {
       const skus: SkuModel[] = [];
       const seen = new Map<string, number>();
       doc.skus.forEach((s: unknown, i: number) => {
         const path = `$.skus[${i}]`;
-        if (!isObject(s)) return void problems.push({ path, message: `must be an object { "sku", "stock" }, got ${show(s)}` });
+        if (!isObject(s))
+          return void problems.push({ path, message: `must be an object { "sku", "stock" }, got ${show(s)}` });
         unknownFields(s, SKU_FIELDS, path, problems);
         let sku: string | undefined;
-        if (typeof s.sku !== 'string') problems.push({ path: `${path}.sku`, message: `must be a string, got ${show(s.sku)}` });
+        if (typeof s.sku !== 'string')
+          problems.push({ path: `${path}.sku`, message: `must be a string, got ${show(s.sku)}` });
         else {
           try {
             sku = checkSku(s.sku);
-            if (seen.has(sku)) problems.push({ path: `${path}.sku`, message: `"${sku}" is already at $.skus[${seen.get(sku)}]` });
+            if (seen.has(sku))
+              problems.push({ path: `${path}.sku`, message: `"${sku}" is already at $.skus[${seen.get(sku)}]` });
             seen.set(sku, i);
           } catch (e) {
             problems.push({ path: `${path}.sku`, message: (e as Error).message });
@@ -236,22 +294,28 @@ export function parseScenario(text: string, label: string): { input: ModelInput;
         const stock = field<number>(s, 'stock', path, stockCheck, problems);
         const price = field<number>(s, 'price', path, nonNegative, problems);
         const weight = field<number>(s, 'weight', path, positive, problems);
-        if (sku !== undefined && stock !== undefined) skus.push({ sku, stock, price: price ?? DEFAULTS.price, weight: weight ?? 1 });
+        if (sku !== undefined && stock !== undefined)
+          skus.push({ sku, stock, price: price ?? DEFAULTS.price, weight: weight ?? 1 });
       });
       input.skus = skus;
     }
   }
   if ('providers' in doc) {
     if (!Array.isArray(doc.providers) || doc.providers.length === 0) {
-      problems.push({ path: '$.providers', message: `must be a non-empty array of { "name", "share" }, got ${show(doc.providers)}` });
+      problems.push({
+        path: '$.providers',
+        message: `must be a non-empty array of { "name", "share" }, got ${show(doc.providers)}`,
+      });
     } else {
       input.providersPath = '$.providers';
       input.providers = [];
       doc.providers.forEach((p: unknown, i: number) => {
         const path = `$.providers[${i}]`;
-        if (!isObject(p)) return void problems.push({ path, message: `must be an object { "name", "share" }, got ${show(p)}` });
+        if (!isObject(p))
+          return void problems.push({ path, message: `must be an object { "name", "share" }, got ${show(p)}` });
         unknownFields(p, PROVIDER_FIELDS, path, problems);
-        if (typeof p.name !== 'string' || p.name === '') return void problems.push({ path: `${path}.name`, message: `must be a provider name, got ${show(p.name)}` });
+        if (typeof p.name !== 'string' || p.name === '')
+          return void problems.push({ path: `${path}.name`, message: `must be a provider name, got ${show(p.name)}` });
         const choice: ProviderChoice = {
           name: p.name,
           path,
@@ -262,7 +326,8 @@ export function parseScenario(text: string, label: string): { input: ModelInput;
           lateShare: field(p, 'lateShare', path, fraction, problems),
         };
         if ('delayHours' in p) choice.delayHours = parseDelay(p.delayHours, `${path}.delayHours`, problems);
-        if ('lateDelayHours' in p) choice.lateDelayHours = parseDelay(p.lateDelayHours, `${path}.lateDelayHours`, problems);
+        if ('lateDelayHours' in p)
+          choice.lateDelayHours = parseDelay(p.lateDelayHours, `${path}.lateDelayHours`, problems);
         input.providers!.push(choice);
       });
     }
@@ -272,7 +337,12 @@ export function parseScenario(text: string, label: string): { input: ModelInput;
 
 // ── resolving a model ──
 
-function resolveProviders(choices: ProviderChoice[], listPath: string, catalogue: readonly Provider[], problems: Problem[]): ProviderModel[] {
+function resolveProviders(
+  choices: ProviderChoice[],
+  listPath: string,
+  catalogue: readonly Provider[],
+  problems: Problem[],
+): ProviderModel[] {
   const out: ProviderModel[] = [];
   const seen = new Set<string>();
   for (const c of choices) {
@@ -286,7 +356,10 @@ function resolveProviders(choices: ProviderChoice[], listPath: string, catalogue
     if (!known) {
       const missing = (['windowHours', 'unpaidRate', 'delayHours'] as const).filter((k) => c[k] === undefined);
       if (missing.length > 0 || !path.startsWith('$')) {
-        problems.push({ path: path.startsWith('$') ? `${path}.name` : path, message: `unknown provider "${c.name}"; known: ${catalogue.map((p) => p.name).join(', ')}${path.startsWith('$') ? ` (or describe it: ${missing.join(', ')} missing)` : ''}` });
+        problems.push({
+          path: path.startsWith('$') ? `${path}.name` : path,
+          message: `unknown provider "${c.name}"; known: ${catalogue.map((p) => p.name).join(', ')}${path.startsWith('$') ? ` (or describe it: ${missing.join(', ')} missing)` : ''}`,
+        });
         continue;
       }
     }
@@ -303,7 +376,10 @@ function resolveProviders(choices: ProviderChoice[], listPath: string, catalogue
     if (lateShare > 0) {
       const lateDelay = c.lateDelayHours ?? known?.lateDelayHours;
       if (!lateDelay) {
-        problems.push({ path: `${path}.lateDelayHours`, message: 'is missing: a lateShare above 0 needs the late payers\' delay' });
+        problems.push({
+          path: `${path}.lateDelayHours`,
+          message: "is missing: a lateShare above 0 needs the late payers' delay",
+        });
         continue;
       }
       m.lateShare = lateShare;
@@ -324,11 +400,17 @@ function resolveProviders(choices: ProviderChoice[], listPath: string, catalogue
   const list = out.map((p) => (Number.isNaN(p.share) ? p.name : `${p.name}:${p.share}`)).join(',');
   if (rest === 0) {
     if (Math.abs(sum - 1) > SHARE_TOLERANCE + 1e-9) {
-      problems.push({ path: listPath, message: `the shares (${list}) add up to ${+sum.toFixed(4)}, not 1: give shares that sum to 1, or leave one provider without a share to take the rest` });
+      problems.push({
+        path: listPath,
+        message: `the shares (${list}) add up to ${+sum.toFixed(4)}, not 1: give shares that sum to 1, or leave one provider without a share to take the rest`,
+      });
     } else for (const p of out) p.share /= sum;
   } else {
     if (1 - sum <= 1e-9) {
-      problems.push({ path: listPath, message: `the shares (${list}) already add up to ${+sum.toFixed(4)}, leaving nothing for the providers without a share` });
+      problems.push({
+        path: listPath,
+        message: `the shares (${list}) already add up to ${+sum.toFixed(4)}, leaving nothing for the providers without a share`,
+      });
     } else for (const p of out) if (Number.isNaN(p.share)) p.share = (1 - sum) / rest;
   }
   return out;
@@ -351,17 +433,30 @@ export function resolveModel(input: ModelInput, catalogue: readonly Provider[], 
   const traffic = input.traffic ?? null;
   const trials = input.trials ?? DEFAULTS.trials;
   const seed = input.seed ?? 0;
-  for (const [path, v, check] of [['hours', hours, hoursCheck], ['checkoutsPerHour', checkoutsPerHour, positive], ['trials', trials, trialsCheck], ['seed', seed, seedCheck]] as const) {
+  for (const [path, v, check] of [
+    ['hours', hours, hoursCheck],
+    ['checkoutsPerHour', checkoutsPerHour, positive],
+    ['trials', trials, trialsCheck],
+    ['seed', seed, seedCheck],
+  ] as const) {
     const err = check(v);
     if (err) problems.push({ path, message: err });
   }
   const skus = input.skus ?? syntheticSkus(DEFAULTS.skus, DEFAULTS.stock);
   if (skus.length === 0) problems.push({ path: 'skus', message: 'there are no SKUs to simulate' });
-  const providers = resolveProviders(input.providers ?? DEFAULTS.providers, input.providersPath ?? 'providers', catalogue, problems);
+  const providers = resolveProviders(
+    input.providers ?? DEFAULTS.providers,
+    input.providersPath ?? 'providers',
+    catalogue,
+    problems,
+  );
   if (problems.length === 0) {
     const expected = ratePieces(hours, checkoutsPerHour, traffic).expected;
     if (expected > MAX_CHECKOUTS_PER_TRIAL) {
-      problems.push({ path: 'checkoutsPerHour', message: `about ${Math.round(expected).toLocaleString('en-US')} checkouts per trial is above the limit of ${MAX_CHECKOUTS_PER_TRIAL.toLocaleString('en-US')}: shorten --hours or lower --checkouts-per-hour` });
+      problems.push({
+        path: 'checkoutsPerHour',
+        message: `about ${Math.round(expected).toLocaleString('en-US')} checkouts per trial is above the limit of ${MAX_CHECKOUTS_PER_TRIAL.toLocaleString('en-US')}: shorten --hours or lower --checkouts-per-hour`,
+      });
     }
   }
   return { hours, checkoutsPerHour, traffic, trials, seed, skus, providers };

@@ -117,8 +117,14 @@ export class AliasTable {
       scaled[l] = scaled[l] + scaled[s] - 1;
       (scaled[l] < 1 ? small : large).push(l);
     }
-    for (const i of large) { this.prob[i] = 1; this.alias[i] = i; }
-    for (const i of small) { this.prob[i] = 1; this.alias[i] = i; } // rounding leftovers
+    for (const i of large) {
+      this.prob[i] = 1;
+      this.alias[i] = i;
+    }
+    for (const i of small) {
+      this.prob[i] = 1;
+      this.alias[i] = i;
+    } // rounding leftovers
   }
 
   draw(rng: Rng): number {

@@ -26,16 +26,27 @@ export interface TrafficProfile {
 }
 
 export const TRAFFIC: Record<TrafficName, TrafficProfile> = {
-  normal: { multiplier: 1, /* by definition */ peakToMean: 2, /* [A] peak hour ≈ 2× the mean */
-    sources: '[A] peak hour ≈ 2× the mean' },
-  busy: { multiplier: 2, /* T6: "online sales double a week before BF" */ peakToMean: 2, /* [A] as normal */
-    sources: 'T6 ×2; shape [A]' },
-  peak: { multiplier: 3.5, /* T6: Black Friday ≈ 3.5× an average day (CM ≈ 5×, T2) */
-    peakToMean: 1.7, /* T1: Cyber Monday 2024 peak minute 1.7× the day mean */
-    sources: 'T6 ×3.5 (Black Friday); T1 peak 1.7× the mean' },
-  flash: { multiplier: 1, peakToMean: 2, /* a normal day after the burst */
-    burst: { multiplier: 50, hours: 0.25 }, /* [A] 50× for 15 min: T8 platform-wide 4–5×, T10 50–100× unverified */
-    sources: '[A] 50× for the first 15 min (T8, T10)' },
+  normal: {
+    multiplier: 1,
+    /* by definition */ peakToMean: 2 /* [A] peak hour ≈ 2× the mean */,
+    sources: '[A] peak hour ≈ 2× the mean',
+  },
+  busy: {
+    multiplier: 2,
+    /* T6: "online sales double a week before BF" */ peakToMean: 2 /* [A] as normal */,
+    sources: 'T6 ×2; shape [A]',
+  },
+  peak: {
+    multiplier: 3.5 /* T6: Black Friday ≈ 3.5× an average day (CM ≈ 5×, T2) */,
+    peakToMean: 1.7 /* T1: Cyber Monday 2024 peak minute 1.7× the day mean */,
+    sources: 'T6 ×3.5 (Black Friday); T1 peak 1.7× the mean',
+  },
+  flash: {
+    multiplier: 1,
+    peakToMean: 2 /* a normal day after the burst */,
+    burst: { multiplier: 50, hours: 0.25 } /* [A] 50× for 15 min: T8 platform-wide 4–5×, T10 50–100× unverified */,
+    sources: '[A] 50× for the first 15 min (T8, T10)',
+  },
 };
 
 const LOW_HOUR = 4;
@@ -67,8 +78,13 @@ export interface RatePieces {
 
 export function ratePieces(hours: number, checkoutsPerHour: number, traffic: TrafficName | null): RatePieces {
   if (traffic === null) {
-    return { start: Float64Array.of(0), end: Float64Array.of(hours), r0: Float64Array.of(checkoutsPerHour),
-      r1: Float64Array.of(checkoutsPerHour), expected: checkoutsPerHour * hours };
+    return {
+      start: Float64Array.of(0),
+      end: Float64Array.of(hours),
+      r0: Float64Array.of(checkoutsPerHour),
+      r1: Float64Array.of(checkoutsPerHour),
+      expected: checkoutsPerHour * hours,
+    };
   }
   const p = TRAFFIC[traffic];
   // Breakpoints: every whole hour (the curve's knots are whole hours), the end of a burst, the end.
@@ -80,11 +96,19 @@ export function ratePieces(hours: number, checkoutsPerHour: number, traffic: Tra
   // The shape's mean over the period, exact for a piecewise-linear curve (trapezoids).
   let area = 0;
   for (let i = 1; i < points.length; i++) {
-    area += ((dailyShape(points[i - 1], p.peakToMean) + dailyShape(points[i], p.peakToMean)) / 2) * (points[i] - points[i - 1]);
+    area +=
+      ((dailyShape(points[i - 1], p.peakToMean) + dailyShape(points[i], p.peakToMean)) / 2) *
+      (points[i] - points[i - 1]);
   }
   const scale = (checkoutsPerHour * p.multiplier * hours) / area;
   const n = points.length - 1;
-  const out: RatePieces = { start: new Float64Array(n), end: new Float64Array(n), r0: new Float64Array(n), r1: new Float64Array(n), expected: 0 };
+  const out: RatePieces = {
+    start: new Float64Array(n),
+    end: new Float64Array(n),
+    r0: new Float64Array(n),
+    r1: new Float64Array(n),
+    expected: 0,
+  };
   for (let i = 0; i < n; i++) {
     const a = points[i];
     const b = points[i + 1];

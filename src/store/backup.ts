@@ -36,9 +36,13 @@ export async function backupTo(db: DB, storePath: string, dest: string): Promise
     removeQuietly(tmp);
     const code = String((e as { code?: string }).code ?? '');
     if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
-      throw new StoreError('STORE_UNAVAILABLE', `the backup ${dest} could not be written: the disk is full; nothing was changed`);
+      throw new StoreError(
+        'STORE_UNAVAILABLE',
+        `the backup ${dest} could not be written: the disk is full; nothing was changed`,
+      );
     }
-    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw mapSqliteError(e, storePath);
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')
+      throw mapSqliteError(e, storePath);
     throw new UsageError(`cannot write the backup ${dest}: ${code || (e as Error).message}`);
   }
 }
@@ -61,12 +65,20 @@ export function inspectBackup(file: string): BackupInfo {
     if (appId !== APPLICATION_ID) throw new UsageError(`${file} is not an inv store backup; nothing was changed`);
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version < 1 || version > SCHEMA_VERSION) {
-      throw new UsageError(`${file} has schema version ${version}; this inv knows 1 to ${SCHEMA_VERSION}; nothing was changed`);
+      throw new UsageError(
+        `${file} has schema version ${version}; this inv knows 1 to ${SCHEMA_VERSION}; nothing was changed`,
+      );
     }
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new UsageError(`${file} is damaged (${String(check)}); nothing was changed`);
     const count = (t: string) => (db!.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
-    return { file, schemaVersion: version, skus: count('skus'), orders: count('orders'), movements: count('movements') };
+    return {
+      file,
+      schemaVersion: version,
+      skus: count('skus'),
+      orders: count('orders'),
+      movements: count('movements'),
+    };
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${file} is not a readable inv store backup (${(e as Error).message}); nothing was changed`);
@@ -86,14 +98,23 @@ export function restoreFrom(storePath: string, file: string, busyTimeoutMs: numb
     target = openDatabase({ path: storePath, busyTimeoutMs });
     const t = target;
     t.prepare('ATTACH DATABASE ? AS restored').run(copy);
-    const tables = (t.prepare(`SELECT name FROM restored.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[])
-      .map((r) => r.name);
+    const tables = (
+      t
+        .prepare(
+          `SELECT name FROM restored.sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
+        )
+        .all() as { name: string }[]
+    ).map((r) => r.name);
     t.pragma('foreign_keys = OFF'); // rows arrive table by table; verified below before commit
     t.transaction(() => {
       for (const name of tables) t.exec(`DELETE FROM main."${name}"`);
       for (const name of tables) t.exec(`INSERT INTO main."${name}" SELECT * FROM restored."${name}"`);
       const broken = t.pragma('foreign_key_check') as unknown[];
-      if (broken.length > 0) throw new StoreError('STORE_UNAVAILABLE', `the backup has ${broken.length} rows pointing at missing SKUs or orders; nothing was changed`);
+      if (broken.length > 0)
+        throw new StoreError(
+          'STORE_UNAVAILABLE',
+          `the backup has ${broken.length} rows pointing at missing SKUs or orders; nothing was changed`,
+        );
     }).immediate();
     t.pragma('foreign_keys = ON');
     t.exec('DETACH DATABASE restored');

@@ -31,7 +31,13 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InvError, StoreError } from '../core/errors.js';
 import type {
-  ImportApplied, ImportApplyOptions, ImportBatch, ImportChange, ImportConflict, ImportRefusal, ImportRow,
+  ImportApplied,
+  ImportApplyOptions,
+  ImportBatch,
+  ImportChange,
+  ImportConflict,
+  ImportRefusal,
+  ImportRow,
 } from '../core/ports.js';
 import { adjustment } from '../core/stock.js';
 import { mapSqliteError, type DB } from './open.js';
@@ -86,7 +92,8 @@ const INSERT_TAIL = `
     low = COALESCE(excluded.low, low),
     lines = CASE WHEN n < ${MAX_LINES} THEN COALESCE(lines, line) || ',' || excluded.line ELSE lines END,
     products = CASE WHEN n < ${MAX_LINES} THEN COALESCE(products, COALESCE(product, '')) || char(31) || COALESCE(excluded.product, '') ELSE products END`;
-const insertSql = (table: string, cols: Cols, rows: number) => insertHead(table, cols) + Array.from({ length: rows }, () => SHAPES[cols].group).join(',') + INSERT_TAIL;
+const insertSql = (table: string, cols: Cols, rows: number) =>
+  insertHead(table, cols) + Array.from({ length: rows }, () => SHAPES[cols].group).join(',') + INSERT_TAIL;
 
 /**
  * One row per SKU: locations summed; at one location, all rows summed or the
@@ -205,7 +212,10 @@ class WorkerStager implements Stager {
 
   private readonly removeDir = (): void => rmSync(this.dir, { recursive: true, force: true });
 
-  constructor(private readonly db: DB, sqlite: string) {
+  constructor(
+    private readonly db: DB,
+    sqlite: string,
+  ) {
     sweepStaleScratch();
     this.dir = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
     // Interrupted (Ctrl-C ends the process from bin/inv.cjs): the scratch folder goes with it.
@@ -214,9 +224,15 @@ class WorkerStager implements Stager {
     this.worker = new Worker(STAGER_THREAD, {
       eval: true,
       workerData: {
-        sqlite, file: this.file, cacheKiB: STAGE_CACHE_KIB, schema: stageTable('CREATE TABLE'),
-        shapes: Object.fromEntries(([5, 7] as const).map((c) => [c, { head: insertHead('import_stage', c), group: SHAPES[c].group }])),
-        tail: INSERT_TAIL, batch: BATCH,
+        sqlite,
+        file: this.file,
+        cacheKiB: STAGE_CACHE_KIB,
+        schema: stageTable('CREATE TABLE'),
+        shapes: Object.fromEntries(
+          ([5, 7] as const).map((c) => [c, { head: insertHead('import_stage', c), group: SHAPES[c].group }]),
+        ),
+        tail: INSERT_TAIL,
+        batch: BATCH,
       },
     });
     this.worker.on('message', (m: { ack?: true; done?: true; error?: string; code?: string }) => {
@@ -250,8 +266,13 @@ class WorkerStager implements Stager {
   private check(): void {
     if (this.failure) {
       const code = (this.failure as NodeJS.ErrnoException).code ?? '';
-      throw new StoreError('STORE_UNAVAILABLE', `cannot write the import's staging file in ${tmpdir()} (${this.failure.message}); nothing was changed`,
-        code === 'SQLITE_FULL' ? 'free some disk space in the temporary folder (or point TMPDIR elsewhere) and try again' : undefined);
+      throw new StoreError(
+        'STORE_UNAVAILABLE',
+        `cannot write the import's staging file in ${tmpdir()} (${this.failure.message}); nothing was changed`,
+        code === 'SQLITE_FULL'
+          ? 'free some disk space in the temporary folder (or point TMPDIR elsewhere) and try again'
+          : undefined,
+      );
     }
   }
 
@@ -268,7 +289,8 @@ class WorkerStager implements Stager {
     this.worker.postMessage('end');
     while (!this.done && !this.failure && !this.exited) await this.next();
     this.check();
-    if (!this.done) throw new StoreError('STORE_UNAVAILABLE', 'the import\'s staging thread stopped early; nothing was changed');
+    if (!this.done)
+      throw new StoreError('STORE_UNAVAILABLE', "the import's staging thread stopped early; nothing was changed");
     this.db.prepare('ATTACH DATABASE ? AS stage').run(this.file);
     this.attached = true;
     // Only read from now on, through the open file: remove its name at once, so
@@ -353,7 +375,12 @@ export class SqliteImport implements ImportBatch {
   /** Some row has a location: SKUs may then span several staged rows. */
   private located = false;
 
-  constructor(private readonly db: DB, private readonly path: string, private readonly dueHeld: DueHeldSql, expectedBytes: number | null) {
+  constructor(
+    private readonly db: DB,
+    private readonly path: string,
+    private readonly dueHeld: DueHeldSql,
+    expectedBytes: number | null,
+  ) {
     const sqlite = expectedBytes === null || expectedBytes >= WORKER_FROM_BYTES ? sqliteModule() : null;
     let stager: Stager | null = null;
     if (sqlite !== null) {
@@ -414,19 +441,25 @@ export class SqliteImport implements ImportBatch {
   async conflicts(limit: number): Promise<ImportConflict[]> {
     await this.finish();
     return this.guard(() => {
-      const rows = this.db.prepare(this.located
-        ? `SELECT sku, SUM(n) AS n, group_concat(COALESCE(lines, line), ',') AS lines,
+      const rows = this.db
+        .prepare(
+          this.located
+            ? `SELECT sku, SUM(n) AS n, group_concat(COALESCE(lines, line), ',') AS lines,
                   group_concat(COALESCE(products, COALESCE(product, '')), char(31)) AS products,
                   group_concat(CASE WHEN n > 1 THEN loc END, char(31)) AS repeated
            FROM ${this.table} GROUP BY sku
            HAVING MAX(n) > 1 OR MIN(COALESCE(product, '')) <> MAX(COALESCE(product, ''))
            ORDER BY MIN(line) LIMIT ?`
-        : `SELECT sku, n, lines, products, NULL AS repeated FROM ${this.table} WHERE n > 1 ORDER BY line LIMIT ?`)
+            : `SELECT sku, n, lines, products, NULL AS repeated FROM ${this.table} WHERE n > 1 ORDER BY line LIMIT ?`,
+        )
         .all(limit) as { sku: string; n: number; lines: string; products: string; repeated: string | null }[];
       return rows.map((r) => ({
         sku: r.sku,
         rows: r.n,
-        lines: r.lines.split(',').map(Number).sort((a, b) => a - b),
+        lines: r.lines
+          .split(',')
+          .map(Number)
+          .sort((a, b) => a - b),
         products: [...new Set(r.products.split(SEP))].filter((p) => p !== ''),
         repeatedAt: r.repeated === null ? [] : r.repeated.split(SEP),
       }));
@@ -435,7 +468,8 @@ export class SqliteImport implements ImportBatch {
 
   /** SKUs of the file that have units reserved: the only ones the store's rules can refuse. */
   private refusals(o: ImportApplyOptions): ImportRefusal[] {
-    const rows = this.db.prepare(`
+    const rows = this.db
+      .prepare(`
       SELECT s.sku, s.on_hand AS onHand, s.reserved - ${this.dueHeld} AS reserved, a.qty, a.line
       FROM skus s JOIN (${agg(this.table, o.duplicates, this.located)}) a ON a.sku = s.sku
       WHERE s.sku IN (SELECT sku FROM pending WHERE held = 1) AND s.reserved > 0`)
@@ -457,10 +491,21 @@ export class SqliteImport implements ImportBatch {
   }
 
   private changes(o: ImportApplyOptions): ImportChange[] {
-    const rows = this.db.prepare(`
+    const rows = this.db
+      .prepare(`
       SELECT a.sku, a.line, a.qty, a.name, a.low, s.sku IS NULL AS created, s.on_hand AS onHand, s.name AS oldName, s.low_stock AS oldLow
-      FROM (${agg(this.table, o.duplicates, this.located)}) a LEFT JOIN skus s ON s.sku = a.sku ORDER BY a.line`).all() as
-      { sku: string; line: number; qty: number; name: string | null; low: number | null; created: number; onHand: number | null; oldName: string | null; oldLow: number | null }[];
+      FROM (${agg(this.table, o.duplicates, this.located)}) a LEFT JOIN skus s ON s.sku = a.sku ORDER BY a.line`)
+      .all() as {
+      sku: string;
+      line: number;
+      qty: number;
+      name: string | null;
+      low: number | null;
+      created: number;
+      onHand: number | null;
+      oldName: string | null;
+      oldLow: number | null;
+    }[];
     const out: ImportChange[] = [];
     for (const r of rows) {
       const before = r.onHand ?? 0;
@@ -469,7 +514,17 @@ export class SqliteImport implements ImportBatch {
       const lowStock = r.low === null ? r.oldLow : r.low < 0 ? null : r.low;
       const created = r.created === 1;
       if (!created && after === before && name === r.oldName && lowStock === r.oldLow) continue;
-      out.push({ sku: r.sku, line: r.line, created, name, nameBefore: r.oldName, before: created ? null : before, after, lowStockBefore: r.oldLow, lowStock });
+      out.push({
+        sku: r.sku,
+        line: r.line,
+        created,
+        name,
+        nameBefore: r.oldName,
+        before: created ? null : before,
+        after,
+        lowStockBefore: r.oldLow,
+        lowStock,
+      });
     }
     return out;
   }
@@ -477,7 +532,10 @@ export class SqliteImport implements ImportBatch {
   async apply(o: ImportApplyOptions): Promise<ImportApplied> {
     await this.finish();
     return this.guard(() => {
-      const skus = this.db.prepare(`SELECT COUNT(${this.located ? 'DISTINCT sku' : '*'}) FROM ${this.table}`).pluck().get() as number;
+      const skus = this.db
+        .prepare(`SELECT COUNT(${this.located ? 'DISTINCT sku' : '*'}) FROM ${this.table}`)
+        .pluck()
+        .get() as number;
       const source = agg(this.table, o.duplicates, this.located);
       const run = () => {
         const refused = this.refusals(o);
@@ -492,16 +550,19 @@ export class SqliteImport implements ImportBatch {
         const target = o.add ? 'COALESCE(s.on_hand, 0) + a.qty' : 'a.qty';
         // Movements first, while the SKUs still hold their old counts; the new
         // SKUs they point at are inserted by the next statement.
-        this.db.prepare(`
+        this.db
+          .prepare(`
           INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note)
           SELECT @now, a.sku, ${target} - COALESCE(s.on_hand, 0), 0, 'import', NULL, @note
           FROM (${source}) a LEFT JOIN skus s ON s.sku = a.sku
-          WHERE ${target} IS NOT COALESCE(s.on_hand, 0)`).run({ now: o.nowMs, note: o.note });
+          WHERE ${target} IS NOT COALESCE(s.on_hand, 0)`)
+          .run({ now: o.nowMs, note: o.note });
         const newLow = this.lowGiven
           ? `(SELECT CASE WHEN x.low IS NULL THEN low_stock WHEN x.low < 0 THEN NULL ELSE x.low END
                FROM (SELECT MAX(low) AS low FROM ${this.table} WHERE sku = excluded.sku) x)`
           : 'low_stock';
-        const written = this.db.prepare(`
+        const written = this.db
+          .prepare(`
           INSERT INTO skus (sku, name, on_hand, low_stock)
           SELECT sku, COALESCE(name, ''), qty, CASE WHEN low >= 0 THEN low END FROM (${source}) WHERE true
           ON CONFLICT (sku) DO UPDATE SET
@@ -510,7 +571,8 @@ export class SqliteImport implements ImportBatch {
             low_stock = ${newLow}
           WHERE ${o.add ? 'excluded.on_hand <> 0' : 'on_hand IS NOT excluded.on_hand'}
              OR (excluded.name <> '' AND excluded.name IS NOT name)
-             OR low_stock IS NOT ${newLow}`).run().changes;
+             OR low_stock IS NOT ${newLow}`)
+          .run().changes;
         const created = (count.get() as number) - before;
         return { skus, created, updated: written - created, unchanged: skus - written, refused, changes };
       };

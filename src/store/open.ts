@@ -3,7 +3,19 @@
  * inv store, runs migrations and maps SQLite's failures to exit code 4.
  */
 import Database from 'better-sqlite3';
-import { accessSync, closeSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,7 +35,12 @@ function nativeBinding(): string | undefined {
   if (addonPath === undefined) {
     try {
       const req = typeof require === 'function' ? require : createRequire(import.meta.url);
-      const candidate = join(dirname(req.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+      const candidate = join(
+        dirname(req.resolve('better-sqlite3/package.json')),
+        'build',
+        'Release',
+        'better_sqlite3.node',
+      );
       addonPath = existsSync(candidate) ? candidate : null;
     } catch {
       addonPath = null;
@@ -35,7 +52,11 @@ function nativeBinding(): string | undefined {
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 
 function notAStore(path: string, what: string): StoreError {
-  return new StoreError('NOT_A_STORE', `${path} is not an inv store (${what}); it was left untouched`, 'point --db (or INV_DB) at an inv store, or at a new file');
+  return new StoreError(
+    'NOT_A_STORE',
+    `${path} is not an inv store (${what}); it was left untouched`,
+    'point --db (or INV_DB) at an inv store, or at a new file',
+  );
 }
 
 /** Refuses, before SQLite touches it, a file that is not a SQLite database at all. */
@@ -61,16 +82,32 @@ export function mapSqliteError(e: unknown, path: string): unknown {
   const code = (e as { code?: string }).code ?? '';
   const msg = (e as Error).message ?? String(e);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new StoreError('STORE_BUSY', `the store ${path} is locked by another process beyond the busy timeout; nothing was changed`, 'try again, or raise INV_BUSY_TIMEOUT (milliseconds)');
+    return new StoreError(
+      'STORE_BUSY',
+      `the store ${path} is locked by another process beyond the busy timeout; nothing was changed`,
+      'try again, or raise INV_BUSY_TIMEOUT (milliseconds)',
+    );
   }
   if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')) {
-    return new StoreError('NOT_A_STORE', `the store ${path} is damaged (${msg}); it was left as it is`, 'restore a backup (inv restore FILE); do not edit the file');
+    return new StoreError(
+      'NOT_A_STORE',
+      `the store ${path} is damaged (${msg}); it was left as it is`,
+      'restore a backup (inv restore FILE); do not edit the file',
+    );
   }
   if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_PERM')) {
-    return new StoreError('STORE_UNAVAILABLE', `cannot write the store ${path} (${msg}); nothing was changed`, 'check the permissions of the file and its folder');
+    return new StoreError(
+      'STORE_UNAVAILABLE',
+      `cannot write the store ${path} (${msg}); nothing was changed`,
+      'check the permissions of the file and its folder',
+    );
   }
   if (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR')) {
-    return new StoreError('STORE_UNAVAILABLE', `the store ${path} could not be written (${msg}); nothing was changed`, 'free some disk space and try again');
+    return new StoreError(
+      'STORE_UNAVAILABLE',
+      `the store ${path} could not be written (${msg}); nothing was changed`,
+      'free some disk space and try again',
+    );
   }
   return e;
 }
@@ -107,7 +144,8 @@ export function connect(path: string, opts: Database.Options = {}): DB {
 export function openForReading(opts: OpenOptions): { db: DB; cleanup: () => void } {
   const dir = dirname(opts.path);
   const sideFiles = existsSync(`${opts.path}-wal`) || existsSync(`${opts.path}-shm`);
-  if (!opts.readOnly || !existsSync(opts.path) || writable(dir) || sideFiles) return { db: openDatabase(opts), cleanup: () => {} };
+  if (!opts.readOnly || !existsSync(opts.path) || writable(dir) || sideFiles)
+    return { db: openDatabase(opts), cleanup: () => {} };
   checkHeader(opts.path);
   const tmp = mkdtempSync(join(tmpdir(), 'inv-ro-'));
   const cleanup = () => rmSync(tmp, { recursive: true, force: true });
@@ -117,7 +155,8 @@ export function openForReading(opts: OpenOptions): { db: DB; cleanup: () => void
     return { db: openDatabase({ ...opts, path: copy, readOnly: false, createDir: false }), cleanup };
   } catch (e) {
     cleanup();
-    if (e instanceof StoreError) throw new StoreError(e.code, e.message.replaceAll(join(tmp, 'store.db'), opts.path), e.hint);
+    if (e instanceof StoreError)
+      throw new StoreError(e.code, e.message.replaceAll(join(tmp, 'store.db'), opts.path), e.hint);
     throw mapSqliteError(e, opts.path);
   }
 }
@@ -126,16 +165,21 @@ export function openDatabase(opts: OpenOptions): DB {
   const { path } = opts;
   const dir = dirname(path);
   if (!existsSync(dir)) {
-    if (!opts.createDir) throw new StoreError('STORE_UNAVAILABLE', `cannot create the store ${path}: the folder ${dir} does not exist`);
+    if (!opts.createDir)
+      throw new StoreError('STORE_UNAVAILABLE', `cannot create the store ${path}: the folder ${dir} does not exist`);
     try {
       mkdirSync(dir, { recursive: true });
     } catch (e) {
-      throw new StoreError('STORE_UNAVAILABLE', `cannot create the folder ${dir}: ${(e as NodeJS.ErrnoException).code}`);
+      throw new StoreError(
+        'STORE_UNAVAILABLE',
+        `cannot create the folder ${dir}: ${(e as NodeJS.ErrnoException).code}`,
+      );
     }
   }
   const exists = existsSync(path);
   if (exists) {
-    if (statSync(path).isDirectory()) throw new StoreError('STORE_UNAVAILABLE', `${path} is a folder, not a store file`);
+    if (statSync(path).isDirectory())
+      throw new StoreError('STORE_UNAVAILABLE', `${path} is a folder, not a store file`);
     checkHeader(path);
   } else {
     try {
@@ -151,16 +195,25 @@ export function openDatabase(opts: OpenOptions): DB {
   try {
     db = connect(path, { timeout: opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, readonly: readOnly });
     const appId = db.pragma('application_id', { simple: true }) as number;
-    const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_schema").get() as { n: number }).n;
+    const tables = (db.prepare('SELECT count(*) AS n FROM sqlite_schema').get() as { n: number }).n;
     if (appId !== APPLICATION_ID && (appId !== 0 || tables > 0)) {
       throw notAStore(path, appId === 0 ? 'a SQLite database of another program' : `application id ${appId}`);
     }
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
-      throw new StoreError('STORE_UNAVAILABLE', `${path} was written by a newer inv (schema ${version}, this one knows ${SCHEMA_VERSION})`, 'upgrade inv');
+      throw new StoreError(
+        'STORE_UNAVAILABLE',
+        `${path} was written by a newer inv (schema ${version}, this one knows ${SCHEMA_VERSION})`,
+        'upgrade inv',
+      );
     }
     if (readOnly) {
-      if (version < SCHEMA_VERSION) throw new StoreError('STORE_UNAVAILABLE', `${path} needs an upgrade of its schema, but it cannot be written`, 'run a command that writes, with write access to the store');
+      if (version < SCHEMA_VERSION)
+        throw new StoreError(
+          'STORE_UNAVAILABLE',
+          `${path} needs an upgrade of its schema, but it cannot be written`,
+          'run a command that writes, with write access to the store',
+        );
       return db;
     }
     // Only now that the file is known to be ours (or new) may anything change it.

@@ -10,7 +10,16 @@ import type { OrderStatus, Transition } from '../core/lifecycle.js';
 import { decide, isDue, isRepeat, lineMove, mergeLines, placeEffect, type MovementReason } from '../core/lifecycle.js';
 import { resolveMode, type Mode, type Policy, type ScheduleWindow } from '../core/modes.js';
 import type {
-  Adjusted, Holder, Movement, NotifyInput, OrderDoc, PlaceInput, Problem, StockDetail, StockItem, Store,
+  Adjusted,
+  Holder,
+  Movement,
+  NotifyInput,
+  OrderDoc,
+  PlaceInput,
+  Problem,
+  StockDetail,
+  StockItem,
+  Store,
 } from '../core/ports.js';
 import { findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
 import { adjustment, isLow, isOversold } from '../core/stock.js';
@@ -19,16 +28,36 @@ import { backupTo } from './backup.js';
 import { mapSqliteError, type DB } from './open.js';
 import type { SqliteImport } from './import-batch.js';
 
-interface SkuRow { sku: string; name: string; on_hand: number; reserved: number; low_stock: number | null; due: number }
-interface OrderRow {
-  id: string; status: OrderStatus; mode: Mode; provider: string; placed_at: number; expires_at: number;
-  updated_at: number; holding: number; oversold_units: number; late_payment: number; lines: string;
+interface SkuRow {
+  sku: string;
+  name: string;
+  on_hand: number;
+  reserved: number;
+  low_stock: number | null;
+  due: number;
 }
-interface Line { sku: string; qty: number }
+interface OrderRow {
+  id: string;
+  status: OrderStatus;
+  mode: Mode;
+  provider: string;
+  placed_at: number;
+  expires_at: number;
+  updated_at: number;
+  holding: number;
+  oversold_units: number;
+  late_payment: number;
+  lines: string;
+}
+interface Line {
+  sku: string;
+  qty: number;
+}
 
 /** An order's lines as stored in its row: [["SKU", qty], …]. */
 const encodeLines = (lines: readonly Line[]): string => JSON.stringify(lines.map((l) => [l.sku, l.qty]));
-const decodeLines = (text: string): Line[] => (JSON.parse(text) as [string, number][]).map(([sku, qty]) => ({ sku, qty }));
+const decodeLines = (text: string): Line[] =>
+  (JSON.parse(text) as [string, number][]).map(([sku, qty]) => ({ sku, qty }));
 
 const HOURS = 3_600_000;
 
@@ -47,7 +76,11 @@ export class SqliteStore implements Store {
   /** One transaction wrapper for every call: better-sqlite3 builds four functions per db.transaction(). */
   private readonly tx: ReturnType<DB['transaction']>;
 
-  constructor(private readonly db: DB, private readonly path: string, private readonly onClose: () => void = () => {}) {
+  constructor(
+    private readonly db: DB,
+    private readonly path: string,
+    private readonly onClose: () => void = () => {},
+  ) {
     this.tx = db.transaction((fn: () => unknown) => fn());
   }
 
@@ -100,10 +133,16 @@ export class SqliteStore implements Store {
   }
 
   private currentConfig(): { policy: Policy; catalogue: Provider[] } {
-    const version = (this.q(`SELECT value FROM settings WHERE key = 'config_version'`).get() as { value: string } | undefined)?.value ?? '0';
+    const version =
+      (this.q(`SELECT value FROM settings WHERE key = 'config_version'`).get() as { value: string } | undefined)
+        ?.value ?? '0';
     if (this.config?.version !== version) {
       // All windows, ended or not: resolveMode looks at the time itself.
-      this.config = { version, policy: this.policy(Number.NEGATIVE_INFINITY), catalogue: mergeCatalogue(this.custom()) };
+      this.config = {
+        version,
+        policy: this.policy(Number.NEGATIVE_INFINITY),
+        catalogue: mergeCatalogue(this.custom()),
+      };
     }
     return this.config;
   }
@@ -111,12 +150,17 @@ export class SqliteStore implements Store {
   private policy(nowMs: number): Policy {
     const base = (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: Mode }).value;
     const overrides: Record<string, Mode> = {};
-    for (const r of this.q(`SELECT provider, mode FROM overrides ORDER BY provider`).all() as { provider: string; mode: Mode }[]) {
+    for (const r of this.q(`SELECT provider, mode FROM overrides ORDER BY provider`).all() as {
+      provider: string;
+      mode: Mode;
+    }[]) {
       overrides[r.provider] = r.mode;
     }
-    const schedule = (this.q(`SELECT id, mode, from_at, until_at, reason FROM schedule WHERE until_at > ? ORDER BY from_at, id`)
-      .all(nowMs) as { id: number; mode: Mode; from_at: number; until_at: number; reason: string | null }[])
-      .map((r) => ({ id: r.id, mode: r.mode, from: iso(r.from_at), until: iso(r.until_at), reason: r.reason }));
+    const schedule = (
+      this.q(`SELECT id, mode, from_at, until_at, reason FROM schedule WHERE until_at > ? ORDER BY from_at, id`).all(
+        nowMs,
+      ) as { id: number; mode: Mode; from_at: number; until_at: number; reason: string | null }[]
+    ).map((r) => ({ id: r.id, mode: r.mode, from: iso(r.from_at), until: iso(r.until_at), reason: r.reason }));
     return { base, overrides, schedule };
   }
 
@@ -134,8 +178,12 @@ export class SqliteStore implements Store {
 
   async addWindow(w: Omit<ScheduleWindow, 'id'>): Promise<ScheduleWindow> {
     return this.write(() => {
-      const r = this.q(`INSERT INTO schedule (mode, from_at, until_at, reason) VALUES (?, ?, ?, ?)`)
-        .run(w.mode, Date.parse(w.from), Date.parse(w.until), w.reason);
+      const r = this.q(`INSERT INTO schedule (mode, from_at, until_at, reason) VALUES (?, ?, ?, ?)`).run(
+        w.mode,
+        Date.parse(w.from),
+        Date.parse(w.until),
+        w.reason,
+      );
       this.bumpConfig();
       return { ...w, id: Number(r.lastInsertRowid) };
     });
@@ -144,8 +192,15 @@ export class SqliteStore implements Store {
   async cancelWindow(id: number): Promise<ScheduleWindow> {
     return this.write(() => {
       const r = this.q(`SELECT id, mode, from_at, until_at, reason FROM schedule WHERE id = ?`).get(id) as
-        { id: number; mode: Mode; from_at: number; until_at: number; reason: string | null } | undefined;
-      if (!r) throw new RefusedError('UNKNOWN_SCHEDULE', `no scheduled window with id ${id}`, [], 'list them with: inv schedule');
+        | { id: number; mode: Mode; from_at: number; until_at: number; reason: string | null }
+        | undefined;
+      if (!r)
+        throw new RefusedError(
+          'UNKNOWN_SCHEDULE',
+          `no scheduled window with id ${id}`,
+          [],
+          'list them with: inv schedule',
+        );
       this.q(`DELETE FROM schedule WHERE id = ?`).run(id);
       this.bumpConfig();
       return { id: r.id, mode: r.mode, from: iso(r.from_at), until: iso(r.until_at), reason: r.reason };
@@ -155,7 +210,9 @@ export class SqliteStore implements Store {
   // ── providers ─────────────────────────────────────────────────────────────
 
   private custom(): Provider[] {
-    return (this.q(`SELECT doc FROM providers ORDER BY name`).all() as { doc: string }[]).map((r) => JSON.parse(r.doc) as Provider);
+    return (this.q(`SELECT doc FROM providers ORDER BY name`).all() as { doc: string }[]).map(
+      (r) => JSON.parse(r.doc) as Provider,
+    );
   }
 
   async customProviders(): Promise<Provider[]> {
@@ -168,8 +225,14 @@ export class SqliteStore implements Store {
     const reserved = r.reserved - r.due;
     const available = r.on_hand - reserved;
     return {
-      sku: r.sku, name: r.name, onHand: r.on_hand, reserved, available, lowStock: r.low_stock,
-      low: isLow(available, r.low_stock), oversold: isOversold(available),
+      sku: r.sku,
+      name: r.name,
+      onHand: r.on_hand,
+      reserved,
+      available,
+      lowStock: r.low_stock,
+      low: isLow(available, r.low_stock),
+      oversold: isOversold(available),
     };
   }
 
@@ -213,10 +276,22 @@ export class SqliteStore implements Store {
       const rows = this.q(`
         SELECT o.id, o.provider, o.mode, o.placed_at, o.expires_at, p.qty, p.held
         FROM pending p JOIN orders o ON o.id = p.order_id
-        WHERE p.sku = ? ORDER BY o.placed_at, o.id`).all(sku) as
-        { id: string; provider: string; mode: Mode; placed_at: number; expires_at: number; qty: number; held: number }[];
+        WHERE p.sku = ? ORDER BY o.placed_at, o.id`).all(sku) as {
+        id: string;
+        provider: string;
+        mode: Mode;
+        placed_at: number;
+        expires_at: number;
+        qty: number;
+        held: number;
+      }[];
       const toHolder = (r: (typeof rows)[number]): Holder => ({
-        orderId: r.id, qty: r.qty, provider: r.provider, mode: r.mode, placedAt: iso(r.placed_at), expiresAt: iso(r.expires_at),
+        orderId: r.id,
+        qty: r.qty,
+        provider: r.provider,
+        mode: r.mode,
+        placedAt: iso(r.placed_at),
+        expiresAt: iso(r.expires_at),
         expired: r.expires_at <= nowMs,
       });
       return {
@@ -228,14 +303,31 @@ export class SqliteStore implements Store {
   }
 
   /** The one way stock changes: the SKU's counters and a ledger row, together. */
-  private move(sku: string, onHandDelta: number, reservedDelta: number, reason: MovementReason, at: number, orderId: string | null, note: string | null): void {
+  private move(
+    sku: string,
+    onHandDelta: number,
+    reservedDelta: number,
+    reason: MovementReason,
+    at: number,
+    orderId: string | null,
+    note: string | null,
+  ): void {
     if (onHandDelta === 0 && reservedDelta === 0) return;
-    this.q(`UPDATE skus SET on_hand = on_hand + ?, reserved = reserved + ? WHERE sku = ?`).run(onHandDelta, reservedDelta, sku);
-    this.q(`INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      .run(at, sku, onHandDelta, reservedDelta, reason, orderId, note);
+    this.q(`UPDATE skus SET on_hand = on_hand + ?, reserved = reserved + ? WHERE sku = ?`).run(
+      onHandDelta,
+      reservedDelta,
+      sku,
+    );
+    this.q(
+      `INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(at, sku, onHandDelta, reservedDelta, reason, orderId, note);
   }
 
-  async createSkus(items: readonly { sku: string; name: string; qty: number; lowStock: number | null }[], note: string, nowMs: number): Promise<string[]> {
+  async createSkus(
+    items: readonly { sku: string; name: string; qty: number; lowStock: number | null }[],
+    note: string,
+    nowMs: number,
+  ): Promise<string[]> {
     return this.write(() => {
       const created: string[] = [];
       for (const it of items) {
@@ -249,13 +341,21 @@ export class SqliteStore implements Store {
     });
   }
 
-  async setPolicy(p: { base?: Mode; overrides?: Record<string, Mode | null> }): Promise<{ base: Mode; overrides: Record<string, Mode | null> }> {
+  async setPolicy(p: {
+    base?: Mode;
+    overrides?: Record<string, Mode | null>;
+  }): Promise<{ base: Mode; overrides: Record<string, Mode | null> }> {
     return this.write(() => {
       const base = (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: Mode }).value;
       const overrides: Record<string, Mode | null> = {};
       for (const [provider, mode] of Object.entries(p.overrides ?? {})) {
-        overrides[provider] = (this.q(`SELECT mode FROM overrides WHERE provider = ?`).get(provider) as { mode: Mode } | undefined)?.mode ?? null;
-        if (mode) this.q(`INSERT INTO overrides (provider, mode) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET mode = excluded.mode`).run(provider, mode);
+        overrides[provider] =
+          (this.q(`SELECT mode FROM overrides WHERE provider = ?`).get(provider) as { mode: Mode } | undefined)?.mode ??
+          null;
+        if (mode)
+          this.q(
+            `INSERT INTO overrides (provider, mode) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET mode = excluded.mode`,
+          ).run(provider, mode);
         else this.q(`DELETE FROM overrides WHERE provider = ?`).run(provider);
       }
       if (p.base) this.q(`UPDATE settings SET value = ? WHERE key = 'base_mode'`).run(p.base);
@@ -264,46 +364,93 @@ export class SqliteStore implements Store {
     });
   }
 
-  async tuneProvider(name: string, tune: (existing: Provider | undefined) => Provider): Promise<{ created: boolean; provider: Provider }> {
+  async tuneProvider(
+    name: string,
+    tune: (existing: Provider | undefined) => Provider,
+  ): Promise<{ created: boolean; provider: Provider }> {
     return this.write(() => {
       const existing = mergeCatalogue(this.custom()).find((p) => p.name === name);
       const provider = tune(existing);
-      this.q(`INSERT INTO providers (name, doc) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET doc = excluded.doc`).run(provider.name, JSON.stringify(provider));
+      this.q(`INSERT INTO providers (name, doc) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET doc = excluded.doc`).run(
+        provider.name,
+        JSON.stringify(provider),
+      );
       this.bumpConfig();
       return { created: !existing, provider };
     });
   }
 
-  async adjustStock(a: { sku: string; set?: number; add?: number; name?: string; lowStock?: number | null; note?: string; nowMs: number }): Promise<Adjusted> {
+  async adjustStock(a: {
+    sku: string;
+    set?: number;
+    add?: number;
+    name?: string;
+    lowStock?: number | null;
+    note?: string;
+    nowMs: number;
+  }): Promise<Adjusted> {
     return this.write(() => {
       let row = this.skuRow(a.sku, a.nowMs);
       const created = !row;
       if (!row) {
-        if (a.set === undefined) throw new RefusedError('UNKNOWN_SKU', `unknown SKU "${a.sku}"`, [{ sku: a.sku }], `create it with: inv stock set ${a.sku} QTY`);
+        if (a.set === undefined)
+          throw new RefusedError(
+            'UNKNOWN_SKU',
+            `unknown SKU "${a.sku}"`,
+            [{ sku: a.sku }],
+            `create it with: inv stock set ${a.sku} QTY`,
+          );
         this.q(`INSERT INTO skus (sku, name) VALUES (?, ?)`).run(a.sku, a.name ?? '');
         row = this.skuRow(a.sku, a.nowMs)!;
       }
       const before = row.on_hand;
       const reserved = row.reserved - row.due;
       const delta = adjustment({ onHand: before, reserved }, { set: a.set, add: a.add }, a.sku);
-      if (a.name !== undefined && a.name !== row.name) this.q(`UPDATE skus SET name = ? WHERE sku = ?`).run(a.name, a.sku);
+      if (a.name !== undefined && a.name !== row.name)
+        this.q(`UPDATE skus SET name = ? WHERE sku = ?`).run(a.name, a.sku);
       if (a.lowStock !== undefined) this.q(`UPDATE skus SET low_stock = ? WHERE sku = ?`).run(a.lowStock, a.sku);
       this.move(a.sku, delta, 0, 'adjust', a.nowMs, null, a.note ?? null);
-      return { sku: a.sku, name: a.name ?? row.name, created, before, after: before + delta, reserved, available: before + delta - reserved };
+      return {
+        sku: a.sku,
+        name: a.name ?? row.name,
+        created,
+        before,
+        after: before + delta,
+        reserved,
+        available: before + delta - reserved,
+      };
     });
   }
 
   async history(sku: string): Promise<{ sku: string; movements: Movement[] }> {
     return this.read(() => {
-      if (!this.q(`SELECT 1 FROM skus WHERE sku = ?`).get(sku)) throw new RefusedError('UNKNOWN_SKU', `unknown SKU "${sku}"`, [{ sku }], 'list SKUs with: inv stock');
+      if (!this.q(`SELECT 1 FROM skus WHERE sku = ?`).get(sku))
+        throw new RefusedError('UNKNOWN_SKU', `unknown SKU "${sku}"`, [{ sku }], 'list SKUs with: inv stock');
       let onHand = 0;
       let reserved = 0;
-      const rows = this.q(`SELECT at, reason, order_id, on_hand_delta, reserved_delta, note FROM movements WHERE sku = ? ORDER BY at, id`).all(sku) as
-        { at: number; reason: MovementReason; order_id: string | null; on_hand_delta: number; reserved_delta: number; note: string | null }[];
+      const rows = this.q(
+        `SELECT at, reason, order_id, on_hand_delta, reserved_delta, note FROM movements WHERE sku = ? ORDER BY at, id`,
+      ).all(sku) as {
+        at: number;
+        reason: MovementReason;
+        order_id: string | null;
+        on_hand_delta: number;
+        reserved_delta: number;
+        note: string | null;
+      }[];
       const movements = rows.map((r) => {
         onHand += r.on_hand_delta;
         reserved += r.reserved_delta;
-        return { at: iso(r.at), reason: r.reason, orderId: r.order_id, onHandDelta: r.on_hand_delta, reservedDelta: r.reserved_delta, onHand, reserved, note: r.note };
+        return {
+          at: iso(r.at),
+          reason: r.reason,
+          orderId: r.order_id,
+          onHandDelta: r.on_hand_delta,
+          reservedDelta: r.reserved_delta,
+          onHand,
+          reserved,
+          note: r.note,
+        };
       });
       return { sku, movements };
     });
@@ -313,29 +460,50 @@ export class SqliteStore implements Store {
     return this.read(() => {
       const problems: Problem[] = [];
       const integrity = this.db.pragma('integrity_check') as { integrity_check: string }[];
-      for (const r of integrity) if (r.integrity_check !== 'ok') problems.push({ sku: null, message: `SQLite integrity check: ${r.integrity_check}` });
+      for (const r of integrity)
+        if (r.integrity_check !== 'ok')
+          problems.push({ sku: null, message: `SQLite integrity check: ${r.integrity_check}` });
       const fk = this.db.pragma('foreign_key_check') as unknown[];
       if (fk.length > 0) problems.push({ sku: null, message: `${fk.length} rows point at missing SKUs or orders` });
       const drift = this.q(`
         SELECT s.sku, s.on_hand, s.reserved, COALESCE(m.oh, 0) AS oh, COALESCE(m.rs, 0) AS rs
         FROM skus s LEFT JOIN (SELECT sku, SUM(on_hand_delta) AS oh, SUM(reserved_delta) AS rs FROM movements GROUP BY sku) m ON m.sku = s.sku
-        WHERE s.on_hand IS NOT COALESCE(m.oh, 0) OR s.reserved IS NOT COALESCE(m.rs, 0)`).all() as
-        { sku: string; on_hand: number; reserved: number; oh: number; rs: number }[];
+        WHERE s.on_hand IS NOT COALESCE(m.oh, 0) OR s.reserved IS NOT COALESCE(m.rs, 0)`).all() as {
+        sku: string;
+        on_hand: number;
+        reserved: number;
+        oh: number;
+        rs: number;
+      }[];
       for (const d of drift) {
-        problems.push({ sku: d.sku, message: `stock says onHand ${d.on_hand}, reserved ${d.reserved}; the ledger sums to onHand ${d.oh}, reserved ${d.rs}` });
+        problems.push({
+          sku: d.sku,
+          message: `stock says onHand ${d.on_hand}, reserved ${d.reserved}; the ledger sums to onHand ${d.oh}, reserved ${d.rs}`,
+        });
       }
-      for (const r of this.q(`SELECT sku, reserved FROM skus WHERE reserved < 0`).all() as { sku: string; reserved: number }[]) {
+      for (const r of this.q(`SELECT sku, reserved FROM skus WHERE reserved < 0`).all() as {
+        sku: string;
+        reserved: number;
+      }[]) {
         problems.push({ sku: r.sku, message: `reserved is negative (${r.reserved})` });
       }
       const holds = this.q(`
         SELECT s.sku, s.reserved, COALESCE(h.held, 0) AS held FROM skus s
         LEFT JOIN (SELECT sku, SUM(qty) AS held FROM pending WHERE held = 1 GROUP BY sku) h ON h.sku = s.sku
         WHERE s.reserved IS NOT COALESCE(h.held, 0)`).all() as { sku: string; reserved: number; held: number }[];
-      for (const h of holds) problems.push({ sku: h.sku, message: `reserved is ${h.reserved} but unpaid orders hold ${h.held}` });
+      for (const h of holds)
+        problems.push({ sku: h.sku, message: `reserved is ${h.reserved} but unpaid orders hold ${h.held}` });
       const stray = this.q(`
         SELECT p.order_id AS id, p.sku FROM pending p LEFT JOIN orders o ON o.id = p.order_id
-        WHERE o.id IS NULL OR o.status <> 'pending' OR p.until <> o.expires_at OR p.held <> o.holding`).all() as { id: string; sku: string }[];
-      for (const r of stray) problems.push({ sku: r.sku, message: `order "${r.id}" is listed as pending for ${r.sku} but is not a pending order with that expiry` });
+        WHERE o.id IS NULL OR o.status <> 'pending' OR p.until <> o.expires_at OR p.held <> o.holding`).all() as {
+        id: string;
+        sku: string;
+      }[];
+      for (const r of stray)
+        problems.push({
+          sku: r.sku,
+          message: `order "${r.id}" is listed as pending for ${r.sku} but is not a pending order with that expiry`,
+        });
       return problems;
     });
   }
@@ -370,14 +538,21 @@ export class SqliteStore implements Store {
 
   private mustOrder(id: string): OrderRow {
     const o = this.orderRow(id);
-    if (!o) throw new RefusedError('UNKNOWN_ORDER', `unknown order "${id}"`, [{ id }], 'list orders with: inv order list');
+    if (!o)
+      throw new RefusedError('UNKNOWN_ORDER', `unknown order "${id}"`, [{ id }], 'list orders with: inv order list');
     return o;
   }
 
   async placeOrder(p: PlaceInput): Promise<OrderDoc> {
     return this.write(() => {
       const config = this.currentConfig();
-      const exists = () => new RefusedError('ORDER_EXISTS', `order "${p.id}" exists already`, [{ id: p.id }], `see it with: inv order show ${p.id}`);
+      const exists = () =>
+        new RefusedError(
+          'ORDER_EXISTS',
+          `order "${p.id}" exists already`,
+          [{ id: p.id }],
+          `see it with: inv order show ${p.id}`,
+        );
       let provider: Provider;
       try {
         provider = findProvider(config.catalogue, p.provider);
@@ -390,12 +565,31 @@ export class SqliteStore implements Store {
       const { mode } = resolveMode(config.policy, p.nowMs, provider.name);
       const expiresAt = p.nowMs + Math.round(provider.windowHours * HOURS);
       const order: OrderRow = {
-        id: p.id, status: 'pending', mode, provider: provider.name, placed_at: p.nowMs, expires_at: expiresAt,
-        updated_at: p.nowMs, holding: mode === 'on-order' ? 1 : 0, oversold_units: 0, late_payment: 0, lines: encodeLines(lines),
+        id: p.id,
+        status: 'pending',
+        mode,
+        provider: provider.name,
+        placed_at: p.nowMs,
+        expires_at: expiresAt,
+        updated_at: p.nowMs,
+        holding: mode === 'on-order' ? 1 : 0,
+        oversold_units: 0,
+        late_payment: 0,
+        lines: encodeLines(lines),
       };
       try {
-        this.q(`INSERT INTO orders (id, status, mode, provider, placed_at, expires_at, updated_at, holding, lines) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?)`)
-          .run(order.id, order.mode, order.provider, order.placed_at, order.expires_at, order.updated_at, order.holding, order.lines);
+        this.q(
+          `INSERT INTO orders (id, status, mode, provider, placed_at, expires_at, updated_at, holding, lines) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          order.id,
+          order.mode,
+          order.provider,
+          order.placed_at,
+          order.expires_at,
+          order.updated_at,
+          order.holding,
+          order.lines,
+        );
       } catch (e) {
         // The primary key says it, in the same statement: no separate look-up first.
         if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
@@ -407,19 +601,36 @@ export class SqliteStore implements Store {
       const check = this.q(IS_AVAILABLE);
       for (const line of lines) {
         const effect = placeEffect(mode, line.qty);
-        const args = { sku: line.sku, onHand: effect.onHandDelta, reserve: effect.reservedDelta, need: effect.requireAvailable, now: p.nowMs };
+        const args = {
+          sku: line.sku,
+          onHand: effect.onHandDelta,
+          reserve: effect.reservedDelta,
+          need: effect.requireAvailable,
+          now: p.nowMs,
+        };
         const writes = effect.onHandDelta !== 0 || effect.reservedDelta !== 0;
         const ok = writes ? take.run(args).changes === 1 : check.get(args) !== undefined;
         if (!ok) {
           const row = this.mustSku(line.sku, p.nowMs);
           const avail = this.item(row).available;
-          throw new RefusedError('OUT_OF_STOCK', `out of stock: ${line.sku} has ${avail} available, the order needs ${line.qty}`,
-            [{ sku: line.sku, available: avail, requested: line.qty }], `see what holds it: inv stock show ${line.sku}`);
+          throw new RefusedError(
+            'OUT_OF_STOCK',
+            `out of stock: ${line.sku} has ${avail} available, the order needs ${line.qty}`,
+            [{ sku: line.sku, available: avail, requested: line.qty }],
+            `see what holds it: inv stock show ${line.sku}`,
+          );
         }
-        this.q(`INSERT INTO pending (sku, until, order_id, qty, held) VALUES (?, ?, ?, ?, ?)`).run(line.sku, expiresAt, p.id, line.qty, effect.holds ? 1 : 0);
+        this.q(`INSERT INTO pending (sku, until, order_id, qty, held) VALUES (?, ?, ?, ?, ?)`).run(
+          line.sku,
+          expiresAt,
+          p.id,
+          line.qty,
+          effect.holds ? 1 : 0,
+        );
         if (writes) {
-          this.q(`INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES (?, ?, ?, ?, 'order-placed', ?, ?)`)
-            .run(p.nowMs, line.sku, effect.onHandDelta, effect.reservedDelta, p.id, `${provider.name}, ${mode}`);
+          this.q(
+            `INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES (?, ?, ?, ?, 'order-placed', ?, ?)`,
+          ).run(p.nowMs, line.sku, effect.onHandDelta, effect.reservedDelta, p.id, `${provider.name}, ${mode}`);
         }
       }
       return this.doc(order, p.nowMs, false, lines);
@@ -431,7 +642,9 @@ export class SqliteStore implements Store {
     const d = decide({ status: o.status, holding: o.holding === 1 }, t);
     if (d.kind === 'noop') return 'noop';
     if (d.kind === 'refused') {
-      throw new RefusedError('INVALID_TRANSITION', `order "${o.id}" is ${o.status}: ${d.message}`, [{ id: o.id, status: o.status, transition: t }]);
+      throw new RefusedError('INVALID_TRANSITION', `order "${o.id}" is ${o.status}: ${d.message}`, [
+        { id: o.id, status: o.status, transition: t },
+      ]);
     }
     let oversold = 0;
     for (const l of lines) {
@@ -442,11 +655,19 @@ export class SqliteStore implements Store {
       const note = mv.oversold > 0 ? `oversold by ${mv.oversold}` : null;
       this.move(l.sku, mv.onHandDelta, mv.reservedDelta, d.reason, at, o.id, note);
       // Every transition that applies takes an order out of pending.
-      if (o.status === 'pending') this.q(`DELETE FROM pending WHERE sku = ? AND until = ? AND order_id = ?`).run(l.sku, o.expires_at, o.id);
+      if (o.status === 'pending')
+        this.q(`DELETE FROM pending WHERE sku = ? AND until = ? AND order_id = ?`).run(l.sku, o.expires_at, o.id);
     }
-    this.q(`UPDATE orders SET status = ?, holding = 0, updated_at = ?, oversold_units = oversold_units + ?, late_payment = late_payment OR ? WHERE id = ?`)
-      .run(d.status, at, oversold, d.latePayment ? 1 : 0, o.id);
-    Object.assign(o, { status: d.status, holding: 0, updated_at: at, oversold_units: o.oversold_units + oversold, late_payment: o.late_payment || (d.latePayment ? 1 : 0) });
+    this.q(
+      `UPDATE orders SET status = ?, holding = 0, updated_at = ?, oversold_units = oversold_units + ?, late_payment = late_payment OR ? WHERE id = ?`,
+    ).run(d.status, at, oversold, d.latePayment ? 1 : 0, o.id);
+    Object.assign(o, {
+      status: d.status,
+      holding: 0,
+      updated_at: at,
+      oversold_units: o.oversold_units + oversold,
+      late_payment: o.late_payment || (d.latePayment ? 1 : 0),
+    });
     return 'applied';
   }
 
@@ -461,11 +682,16 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const o = this.mustOrder(n.id);
       if (n.eventId !== undefined) {
-        const ev = this.q(`SELECT order_id, transition FROM events WHERE event_id = ?`).get(n.eventId) as { order_id: string; transition: string } | undefined;
+        const ev = this.q(`SELECT order_id, transition FROM events WHERE event_id = ?`).get(n.eventId) as
+          | { order_id: string; transition: string }
+          | undefined;
         if (ev) {
           if (ev.order_id === n.id && ev.transition === n.transition) return this.doc(o, n.nowMs, true);
-          throw new RefusedError('EVENT_CONFLICT', `event "${n.eventId}" was already applied as ${ev.transition} of order "${ev.order_id}"`,
-            [{ event: n.eventId, orderId: ev.order_id, transition: ev.transition }]);
+          throw new RefusedError(
+            'EVENT_CONFLICT',
+            `event "${n.eventId}" was already applied as ${ev.transition} of order "${ev.order_id}"`,
+            [{ event: n.eventId, orderId: ev.order_id, transition: ev.transition }],
+          );
         }
       }
       const lines = decodeLines(o.lines);
@@ -473,7 +699,12 @@ export class SqliteStore implements Store {
       const repeat = isRepeat(o.status, n.transition);
       this.transition(o, lines, n.transition, n.nowMs, n.nowMs);
       if (n.eventId !== undefined) {
-        this.q(`INSERT INTO events (event_id, order_id, transition, at) VALUES (?, ?, ?, ?)`).run(n.eventId, n.id, n.transition, n.nowMs);
+        this.q(`INSERT INTO events (event_id, order_id, transition, at) VALUES (?, ?, ?, ?)`).run(
+          n.eventId,
+          n.id,
+          n.transition,
+          n.nowMs,
+        );
       }
       return this.doc(o, n.nowMs, repeat, lines);
     });
@@ -482,7 +713,8 @@ export class SqliteStore implements Store {
   async expireDue(nowMs: number): Promise<string[]> {
     return this.write(() => {
       // Only pending orders have rows in `pending`: the sweep reads that table, not every order ever placed.
-      const due = this.q(`SELECT * FROM orders WHERE id IN (SELECT order_id FROM pending WHERE until <= ?) AND status = 'pending'
+      const due =
+        this.q(`SELECT * FROM orders WHERE id IN (SELECT order_id FROM pending WHERE until <= ?) AND status = 'pending'
         ORDER BY expires_at, placed_at, id`).all(nowMs) as OrderRow[];
       for (const o of due) this.settleExpiry(o, decodeLines(o.lines), nowMs);
       return due.map((o) => o.id);

@@ -19,15 +19,30 @@ class Terminal {
   readonly input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => {} });
   screen = '';
   // Like process.stdout, the screen is never ended by a prompt that pipes into it.
-  readonly output = Object.assign(new Writable({ write: (chunk, _enc, done) => { this.screen += chunk.toString(); done(); } }),
-    { isTTY: true, columns: 120, rows: 40, end() { return this; } });
+  readonly output = Object.assign(
+    new Writable({
+      write: (chunk, _enc, done) => {
+        this.screen += chunk.toString();
+        done();
+      },
+    }),
+    {
+      isTTY: true,
+      columns: 120,
+      rows: 40,
+      end() {
+        return this;
+      },
+    },
+  );
 
   /** Waits until the screen shows `text`, then presses the keys. */
   async answer(text: string | RegExp, ...keys: string[]): Promise<void> {
     const seen = () => (typeof text === 'string' ? this.screen.includes(text) : text.test(this.screen));
     const start = Date.now();
     while (!seen()) {
-      if (Date.now() - start > 5000) throw new Error(`the wizard never asked ${text}; screen:\n${this.screen.slice(-2000)}`);
+      if (Date.now() - start > 5000)
+        throw new Error(`the wizard never asked ${text}; screen:\n${this.screen.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 10));
     }
     this.screen = '';
@@ -44,14 +59,41 @@ function setup(sample = true) {
   const db = join(dir, `w${++n}.db`);
   const store = openSqliteStore({ path: db });
   return (async () => {
-    if (sample) for (const [sku, qty] of [['MUG', 1], ['TEE', 3], ['CAP', 2]] as const) await store.adjustStock({ sku, set: qty, nowMs: NOW });
+    if (sample)
+      for (const [sku, qty] of [
+        ['MUG', 1],
+        ['TEE', 3],
+        ['CAP', 2],
+      ] as const)
+        await store.adjustStock({ sku, set: qty, nowMs: NOW });
     store.close();
     const term = new Terminal();
     const err: string[] = [];
     const ctx: Context = {
-      io: { argv: [], env: {}, stdin: term.input, stdout: term.output, stderr: new Writable({ write: (c, _e, d) => { err.push(c.toString()); d(); } }) },
-      nowMs: NOW, clock: () => NOW, json: false, quiet: false, colour: false, style: makeStyle(false), dbPath: db, dbIsDefault: false, dbFromFlag: true,
-      busyTimeoutMs: 5000, note: () => {}, warn: () => {},
+      io: {
+        argv: [],
+        env: {},
+        stdin: term.input,
+        stdout: term.output,
+        stderr: new Writable({
+          write: (c, _e, d) => {
+            err.push(c.toString());
+            d();
+          },
+        }),
+      },
+      nowMs: NOW,
+      clock: () => NOW,
+      json: false,
+      quiet: false,
+      colour: false,
+      style: makeStyle(false),
+      dbPath: db,
+      dbIsDefault: false,
+      dbFromFlag: true,
+      busyTimeoutMs: 5000,
+      note: () => {},
+      warn: () => {},
     };
     return { db, term, ctx };
   })();
@@ -79,15 +121,25 @@ describe('inv advise, driven key by key', () => {
     await term.answer('How many days does restocking take', KEY.enter);
     await term.answer('Apply it', 'y', KEY.enter);
     const out = await run;
-    expect(out.json).toMatchObject({ mode: 'on-order', temporary: true, applied: 'recommended', until: '2026-12-01T00:00:00.000Z' });
+    expect(out.json).toMatchObject({
+      mode: 'on-order',
+      temporary: true,
+      applied: 'recommended',
+      until: '2026-12-01T00:00:00.000Z',
+    });
     const p = await policy(db);
     expect(p.base).toBe('on-payment');
-    expect(p.schedule).toMatchObject([{ mode: 'on-order', from: '2026-11-27T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' }]);
+    expect(p.schedule).toMatchObject([
+      { mode: 'on-order', from: '2026-11-27T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' },
+    ]);
   });
 
   it('declining (the default) changes nothing', async () => {
     const { db, term, ctx } = await setup();
-    const run = advise({ providers: ['card'], traffic: 'peak', stockDepth: '2', restockDays: '3', peakUntil: '2026-11-25' }, ctx);
+    const run = advise(
+      { providers: ['card'], traffic: 'peak', stockDepth: '2', restockDays: '3', peakUntil: '2026-11-25' },
+      ctx,
+    );
     await term.answer('Apply it', KEY.enter); // default No
     const out = await run;
     expect(out.json).toMatchObject({ applied: 'nothing', changes: [] });

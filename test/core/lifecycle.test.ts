@@ -7,7 +7,12 @@ const T: Transition[] = ['pay', 'fail', 'cancel', 'expire'];
 describe('placing', () => {
   it('on-order reserves, on-payment takes nothing; both need the units available', () => {
     expect(placeEffect('on-order', 3)).toEqual({ requireAvailable: 3, onHandDelta: 0, reservedDelta: 3, holds: true });
-    expect(placeEffect('on-payment', 3)).toEqual({ requireAvailable: 3, onHandDelta: 0, reservedDelta: 0, holds: false });
+    expect(placeEffect('on-payment', 3)).toEqual({
+      requireAvailable: 3,
+      onHandDelta: 0,
+      reservedDelta: 0,
+      holds: false,
+    });
   });
 });
 
@@ -17,7 +22,11 @@ describe('the state machine, in both modes', () => {
     const pay = decide(s, 'pay');
     expect(pay).toMatchObject({ kind: 'apply', status: 'paid', reason: 'order-paid', releases: true, takes: true });
     expect(lineMove(pay as never, 2, 0)).toEqual({ onHandDelta: -2, reservedDelta: -2, oversold: 0 });
-    for (const [t, status] of [['fail', 'failed'], ['cancel', 'cancelled'], ['expire', 'expired']] as const) {
+    for (const [t, status] of [
+      ['fail', 'failed'],
+      ['cancel', 'cancelled'],
+      ['expire', 'expired'],
+    ] as const) {
       const d = decide(s, t);
       expect(d).toMatchObject({ kind: 'apply', status, reason: `order-${status}`, releases: true, takes: false });
       expect(lineMove(d as never, 2, 5)).toEqual({ onHandDelta: 0, reservedDelta: -2, oversold: 0 });
@@ -32,13 +41,24 @@ describe('the state machine, in both modes', () => {
     expect(lineMove(pay, 3, 0)).toEqual({ onHandDelta: -3, reservedDelta: 0, oversold: 3 });
     expect(lineMove(pay, 3, -4)).toEqual({ onHandDelta: -3, reservedDelta: 0, oversold: 3 });
     for (const t of ['fail', 'cancel', 'expire'] as const) {
-      expect(lineMove(decide({ status: 'pending', holding: false }, t) as never, 3, 0)).toEqual({ onHandDelta: 0, reservedDelta: 0, oversold: 0 });
+      expect(lineMove(decide({ status: 'pending', holding: false }, t) as never, 3, 0)).toEqual({
+        onHandDelta: 0,
+        reservedDelta: 0,
+        oversold: 0,
+      });
     }
   });
 
   it('a payment after expiry is a late payment that takes stock like on-payment', () => {
     const d = decide({ status: 'expired', holding: false }, 'pay');
-    expect(d).toMatchObject({ kind: 'apply', status: 'paid', reason: 'late-payment', latePayment: true, releases: false, takes: true });
+    expect(d).toMatchObject({
+      kind: 'apply',
+      status: 'paid',
+      reason: 'late-payment',
+      latePayment: true,
+      releases: false,
+      takes: true,
+    });
     expect(lineMove(d as never, 2, 1).oversold).toBe(1);
   });
 

@@ -1,13 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE, type Provider } from '../../src/core/providers.js';
 import {
-  DEEP_UNITS, SHALLOW_UNITS, SLOW_RESTOCK_DAYS, decide, depthClass, reconcile, type RecommendInput, type SimVerdict,
+  DEEP_UNITS,
+  SHALLOW_UNITS,
+  SLOW_RESTOCK_DAYS,
+  decide,
+  depthClass,
+  reconcile,
+  type RecommendInput,
+  type SimVerdict,
 } from '../../src/core/recommend.js';
 
 const P = (name: string): Provider => CATALOGUE.find((p) => p.name === name)!;
 const NOW = Date.parse('2026-11-20T00:00:00Z');
 const input = (o: Partial<Omit<RecommendInput, 'providers'>> & { providers: string[] }): RecommendInput => ({
-  traffic: 'normal', depth: null, restockDays: null, nowMs: NOW, peakFromMs: null, peakUntilMs: null, ...o,
+  traffic: 'normal',
+  depth: null,
+  restockDays: null,
+  nowMs: NOW,
+  peakFromMs: null,
+  peakUntilMs: null,
+  ...o,
   providers: o.providers.map(P),
 });
 const depth = (units: number) => ({ units, source: 'flag' as const });
@@ -16,13 +29,22 @@ describe('SPEC 1.1: slow payment methods → on-order', () => {
   for (const slow of ['boleto', 'konbini', 'komoju']) {
     it(`${slow} alone → on-order, permanently, naming its delay`, () => {
       const r = decide(input({ providers: [slow], depth: depth(20) }));
-      expect(r).toMatchObject({ mode: 'on-order', temporary: false, until: null, decidedBy: { rule: 'slow-provider', strength: 'strong' } });
-      expect(r.reasons[0]).toMatch(new RegExp(`${P(slow).label} is a slow method: payments arrive a median .* after the order`));
+      expect(r).toMatchObject({
+        mode: 'on-order',
+        temporary: false,
+        until: null,
+        decidedBy: { rule: 'slow-provider', strength: 'strong' },
+      });
+      expect(r.reasons[0]).toMatch(
+        new RegExp(`${P(slow).label} is a slow method: payments arrive a median .* after the order`),
+      );
     });
   }
 
   it('a slow provider in a deep-stock shop is still on-order (the rule is firm)', () => {
-    expect(decide(input({ providers: ['boleto', 'card'], depth: depth(500), traffic: 'normal' })).mode).toBe('on-order');
+    expect(decide(input({ providers: ['boleto', 'card'], depth: depth(500), traffic: 'normal' })).mode).toBe(
+      'on-order',
+    );
   });
 
   it('a mixed mix offers on-order overrides for the slow providers only', () => {
@@ -38,7 +60,9 @@ describe('SPEC 1.2: instant methods that are sometimes late', () => {
   it('PayPal at busy traffic with moderate stock → on-order for the spell, naming its late share', () => {
     const r = decide(input({ providers: ['paypal'], traffic: 'busy', depth: depth(20) }));
     expect(r).toMatchObject({ mode: 'on-order', temporary: true });
-    expect(r.reasons.join(' ')).toMatch(/PayPal usually confirms at once, but about 5% of its payments arrive late .* at busy traffic that is enough to oversell/);
+    expect(r.reasons.join(' ')).toMatch(
+      /PayPal usually confirms at once, but about 5% of its payments arrive late .* at busy traffic that is enough to oversell/,
+    );
   });
 
   it('PayPal at normal traffic is noted but does not decide', () => {
@@ -51,18 +75,45 @@ describe('SPEC 1.2: instant methods that are sometimes late', () => {
 describe('SPEC 1.3: traffic peaks → on-order temporarily, with the date to switch back', () => {
   it('instant providers at a peak with shallow stock', () => {
     const until = Date.parse('2026-12-01T00:00:00Z');
-    const r = decide(input({ providers: ['card'], traffic: 'peak', depth: depth(3), peakFromMs: Date.parse('2026-11-27T00:00:00Z'), peakUntilMs: until }));
-    expect(r).toMatchObject({ mode: 'on-order', temporary: true, from: '2026-11-27T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' });
-    expect(r.reasons.join(' ')).toMatch(/Switch to on-order for the peak only, from 2026-11-27T00:00:00.000Z until 2026-12-01/);
+    const r = decide(
+      input({
+        providers: ['card'],
+        traffic: 'peak',
+        depth: depth(3),
+        peakFromMs: Date.parse('2026-11-27T00:00:00Z'),
+        peakUntilMs: until,
+      }),
+    );
+    expect(r).toMatchObject({
+      mode: 'on-order',
+      temporary: true,
+      from: '2026-11-27T00:00:00.000Z',
+      until: '2026-12-01T00:00:00.000Z',
+    });
+    expect(r.reasons.join(' ')).toMatch(
+      /Switch to on-order for the peak only, from 2026-11-27T00:00:00.000Z until 2026-12-01/,
+    );
   });
 
   it('without --peak-until a peak lasts 4 days from now, a busy spell 7', () => {
-    expect(decide(input({ providers: ['card'], traffic: 'peak', depth: depth(3) })).until).toBe('2026-11-24T00:00:00.000Z');
-    expect(decide(input({ providers: ['card'], traffic: 'busy', depth: depth(3) })).until).toBe('2026-11-27T00:00:00.000Z');
+    expect(decide(input({ providers: ['card'], traffic: 'peak', depth: depth(3) })).until).toBe(
+      '2026-11-24T00:00:00.000Z',
+    );
+    expect(decide(input({ providers: ['card'], traffic: 'busy', depth: depth(3) })).until).toBe(
+      '2026-11-27T00:00:00.000Z',
+    );
   });
 
   it('a peak that already started starts the window now', () => {
-    const r = decide(input({ providers: ['card'], traffic: 'peak', depth: depth(3), peakFromMs: NOW - 86_400_000, peakUntilMs: NOW + 86_400_000 }));
+    const r = decide(
+      input({
+        providers: ['card'],
+        traffic: 'peak',
+        depth: depth(3),
+        peakFromMs: NOW - 86_400_000,
+        peakUntilMs: NOW + 86_400_000,
+      }),
+    );
     expect(r.from).toBe(new Date(NOW).toISOString());
   });
 
@@ -80,9 +131,15 @@ describe('SPEC 1.4: stock depth and restocking', () => {
   });
 
   it('shallow stock with a long restock time → on-order; the boundary is inclusive', () => {
-    expect(decide(input({ providers: ['card'], depth: depth(SHALLOW_UNITS), restockDays: SLOW_RESTOCK_DAYS })).mode).toBe('on-order');
-    expect(decide(input({ providers: ['card'], depth: depth(SHALLOW_UNITS), restockDays: SLOW_RESTOCK_DAYS - 1 })).mode).toBe('on-payment');
-    expect(decide(input({ providers: ['card'], depth: depth(SHALLOW_UNITS + 1), restockDays: 30 })).mode).toBe('on-payment');
+    expect(
+      decide(input({ providers: ['card'], depth: depth(SHALLOW_UNITS), restockDays: SLOW_RESTOCK_DAYS })).mode,
+    ).toBe('on-order');
+    expect(
+      decide(input({ providers: ['card'], depth: depth(SHALLOW_UNITS), restockDays: SLOW_RESTOCK_DAYS - 1 })).mode,
+    ).toBe('on-payment');
+    expect(decide(input({ providers: ['card'], depth: depth(SHALLOW_UNITS + 1), restockDays: 30 })).mode).toBe(
+      'on-payment',
+    );
   });
 
   it('depth classes, including a store where many SKUs are nearly out', () => {
@@ -104,20 +161,28 @@ describe('SPEC 1.4: stock depth and restocking', () => {
 describe('SPEC 1.5: the cost of on-order is always stated when on-order is advised', () => {
   it('names the longest hold and its unpaid share', () => {
     const r = decide(input({ providers: ['card', 'boleto'] }));
-    expect(r.reasons.join(' ')).toMatch(/The cost of on-order: .*Boleto Bancário: 5 days, 50% never pay.*phantom stockout/);
+    expect(r.reasons.join(' ')).toMatch(
+      /The cost of on-order: .*Boleto Bancário: 5 days, 50% never pay.*phantom stockout/,
+    );
     expect(decide(input({ providers: ['card'], depth: depth(500) })).reasons.join(' ')).not.toMatch(/cost of on-order/);
   });
 });
 
 describe('rules and simulation', () => {
   const verdict = (better: SimVerdict['better'], difference: number): SimVerdict => ({
-    better, difference,
-    risk: { 'on-order': { oversoldOrders: 0, oversoldUnits: 0, phantomRejected: 12, rejected: 40 }, 'on-payment': { oversoldOrders: 30, oversoldUnits: 31, phantomRejected: 0, rejected: 20 } },
+    better,
+    difference,
+    risk: {
+      'on-order': { oversoldOrders: 0, oversoldUnits: 0, phantomRejected: 12, rejected: 40 },
+      'on-payment': { oversoldOrders: 30, oversoldUnits: 31, phantomRejected: 0, rejected: 20 },
+    },
   });
 
   it('quotes the simulated risk per 1,000 checkouts in the reasons', () => {
     const r = reconcile(decide(input({ providers: ['boleto'] })), verdict('on-order', 18));
-    expect(r.reasons.join(' ')).toMatch(/on-payment oversells 30 orders \(31 units\); on-order turns away 12 customers in phantom stockouts/);
+    expect(r.reasons.join(' ')).toMatch(
+      /on-payment oversells 30 orders \(31 units\); on-order turns away 12 customers in phantom stockouts/,
+    );
     expect(r.reasons.at(-1)).toMatch(/The simulation agrees/);
   });
 

@@ -14,7 +14,8 @@ describe('values a user types', () => {
   it('integers: whole, in ±1e9', () => {
     expect(parseInteger('q', '-5')).toBe(-5);
     expect(parseInteger('q', '1000000000')).toBe(1e9);
-    for (const bad of ['1.5', '10.55', 'abc', '', '1e3', '1000000001', '0x10']) expect(() => parseInteger('q', bad)).toThrow();
+    for (const bad of ['1.5', '10.55', 'abc', '', '1e3', '1000000001', '0x10'])
+      expect(() => parseInteger('q', bad)).toThrow();
     expect(() => parseInteger('q', '0', { min: 1 })).toThrow(/at least 1/);
   });
 
@@ -22,7 +23,8 @@ describe('values a user types', () => {
     expect(parseTime('t', '2026-11-27')).toBe(Date.parse('2026-11-27T00:00:00Z'));
     expect(parseTime('t', '2026-11-27T09:30')).toBe(Date.parse('2026-11-27T09:30:00Z'));
     expect(parseTime('t', '2026-11-27T09:30:00+01:00')).toBe(Date.parse('2026-11-27T08:30:00Z'));
-    for (const bad of ['yesterday', '2026-02-31', '27/11/2026', '2026-13-01']) expect(() => parseTime('t', bad)).toThrow();
+    for (const bad of ['yesterday', '2026-02-31', '27/11/2026', '2026-13-01'])
+      expect(() => parseTime('t', bad)).toThrow();
   });
 
   it('durations in hours', () => {

@@ -34,9 +34,24 @@ describe('inv init, stock, history, verify', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const mug = r.json.items.find((i: { sku: string }) => i.sku === 'MUG');
-    expect(mug).toEqual({ sku: 'MUG', name: 'Enamel mug', onHand: 1, reserved: 0, available: 1, lowStock: 2, low: true, oversold: false });
-    expect(run(['stock', '--low', '--json']).json.items.map((i: { sku: string }) => i.sku).sort()).toEqual(['MUG', 'TEE-M']);
-    expect(run(['stock', 'POSTER', 'TOTE', '--json']).json.items.map((i: { onHand: number }) => i.onHand)).toEqual([40, 12]);
+    expect(mug).toEqual({
+      sku: 'MUG',
+      name: 'Enamel mug',
+      onHand: 1,
+      reserved: 0,
+      available: 1,
+      lowStock: 2,
+      low: true,
+      oversold: false,
+    });
+    expect(
+      run(['stock', '--low', '--json'])
+        .json.items.map((i: { sku: string }) => i.sku)
+        .sort(),
+    ).toEqual(['MUG', 'TEE-M']);
+    expect(run(['stock', 'POSTER', 'TOTE', '--json']).json.items.map((i: { onHand: number }) => i.onHand)).toEqual([
+      40, 12,
+    ]);
     expect(run(['stock']).stdout).toMatch(/MUG\s+Enamel mug\s+1\s+0\s+1\s+LOW/);
   });
 
@@ -54,15 +69,29 @@ describe('inv init, stock, history, verify', () => {
   it('history tells every movement with running totals; verify passes', () => {
     const r = run(['history', 'NEW-1', '--json']);
     expect(r.code).toBe(0);
-    expect(r.json.movements.map((m: { onHandDelta: number; onHand: number; reason: string; note: string | null }) => [m.reason, m.onHandDelta, m.onHand, m.note]))
-      .toEqual([['adjust', 7, 7, 'count'], ['adjust', -2, 5, 'shrinkage'], ['adjust', 3, 8, null]]);
+    expect(
+      r.json.movements.map((m: { onHandDelta: number; onHand: number; reason: string; note: string | null }) => [
+        m.reason,
+        m.onHandDelta,
+        m.onHand,
+        m.note,
+      ]),
+    ).toEqual([
+      ['adjust', 7, 7, 'count'],
+      ['adjust', -2, 5, 'shrinkage'],
+      ['adjust', 3, 8, null],
+    ]);
     const v = run(['verify', '--json']);
     expect(v.code).toBe(0);
     expect(v.json).toEqual({ ok: true, problems: [] });
   });
 
   it('unknown SKU is exit 3 for history, stock show and stock add', () => {
-    for (const args of [['history', 'NOPE'], ['stock', 'show', 'NOPE'], ['stock', 'add', 'NOPE', '1']]) {
+    for (const args of [
+      ['history', 'NOPE'],
+      ['stock', 'show', 'NOPE'],
+      ['stock', 'add', 'NOPE', '1'],
+    ]) {
       const r = run([...args, '--json']);
       expect(r.code).toBe(3);
       expect(r.json.error.code).toBe('UNKNOWN_SKU');
@@ -90,7 +119,14 @@ describe('modes: set-mode, mode, schedule', () => {
 
   it('a new store is on-payment from the base mode', () => {
     const r = run(['mode', '--json', '--now', NOW]);
-    expect(r.json).toEqual({ base: 'on-payment', effective: 'on-payment', because: 'base', overrides: {}, schedule: [], now: '2026-11-20T12:00:00.000Z' });
+    expect(r.json).toEqual({
+      base: 'on-payment',
+      effective: 'on-payment',
+      because: 'base',
+      overrides: {},
+      schedule: [],
+      now: '2026-11-20T12:00:00.000Z',
+    });
   });
 
   it('set-mode changes the base and says old → new', () => {
@@ -110,13 +146,39 @@ describe('modes: set-mode, mode, schedule', () => {
   });
 
   it('a window applies from --from until --until, then the base again; schedule lists and cancels it', () => {
-    const r = run(['set-mode', 'on-order', '--from', '2026-11-27T00:00:00Z', '--until', '2026-12-01T00:00:00Z', '--reason', 'BFCM', '--now', NOW, '--json']);
+    const r = run([
+      'set-mode',
+      'on-order',
+      '--from',
+      '2026-11-27T00:00:00Z',
+      '--until',
+      '2026-12-01T00:00:00Z',
+      '--reason',
+      'BFCM',
+      '--now',
+      NOW,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const w = r.json.change.window;
-    expect(w).toMatchObject({ mode: 'on-order', from: '2026-11-27T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z', reason: 'BFCM' });
-    expect(run(['mode', '--json', '--now', '2026-11-26T23:59:59Z']).json).toMatchObject({ effective: 'on-payment', because: 'base' });
-    expect(run(['mode', '--json', '--now', '2026-11-28T00:00:00Z']).json).toMatchObject({ effective: 'on-order', because: 'schedule' });
-    expect(run(['mode', '--json', '--now', '2026-12-01T00:00:00Z']).json).toMatchObject({ effective: 'on-payment', because: 'base' });
+    expect(w).toMatchObject({
+      mode: 'on-order',
+      from: '2026-11-27T00:00:00.000Z',
+      until: '2026-12-01T00:00:00.000Z',
+      reason: 'BFCM',
+    });
+    expect(run(['mode', '--json', '--now', '2026-11-26T23:59:59Z']).json).toMatchObject({
+      effective: 'on-payment',
+      because: 'base',
+    });
+    expect(run(['mode', '--json', '--now', '2026-11-28T00:00:00Z']).json).toMatchObject({
+      effective: 'on-order',
+      because: 'schedule',
+    });
+    expect(run(['mode', '--json', '--now', '2026-12-01T00:00:00Z']).json).toMatchObject({
+      effective: 'on-payment',
+      because: 'base',
+    });
     const s = run(['schedule', '--json', '--now', NOW]);
     expect(s.json.schedule).toHaveLength(1);
     expect(run(['schedule', 'cancel', String(w.id)]).code).toBe(0);
@@ -134,7 +196,21 @@ describe('providers', () => {
     const r = run(['provider', 'list', '--json']);
     expect(r.code).toBe(0);
     const names = r.json.providers.map((p: { name: string }) => p.name);
-    for (const n of ['card', 'paypal', 'boleto', 'konbini', 'komoju', 'pix', 'oxxo', 'bank-transfer', 'sepa-debit', 'ideal', 'klarna', 'cod']) expect(names).toContain(n);
+    for (const n of [
+      'card',
+      'paypal',
+      'boleto',
+      'konbini',
+      'komoju',
+      'pix',
+      'oxxo',
+      'bank-transfer',
+      'sepa-debit',
+      'ideal',
+      'klarna',
+      'cod',
+    ])
+      expect(names).toContain(n);
     const boleto = r.json.providers.find((p: { name: string }) => p.name === 'boleto');
     expect(boleto).toMatchObject({ kind: 'delayed', windowHours: 120 });
     expect(boleto.sources).toMatch(/S\d/);
@@ -142,7 +218,9 @@ describe('providers', () => {
 
   it('provider set tunes a built-in one and adds a new one (which needs a window)', () => {
     expect(run(['provider', 'set', 'boleto', '--window', '3d']).code).toBe(0);
-    expect(run(['provider', 'list', '--json']).json.providers.find((p: { name: string }) => p.name === 'boleto').windowHours).toBe(72);
+    expect(
+      run(['provider', 'list', '--json']).json.providers.find((p: { name: string }) => p.name === 'boleto').windowHours,
+    ).toBe(72);
     const missing = run(['provider', 'set', 'multibanco', '--delayed']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--window/);
@@ -158,7 +236,8 @@ describe('bad input: a clear one-line error, the SPEC exit code, and nothing cha
   run(['stock', 'set', 'HELD', '3']);
   run(['set-mode', 'on-order', '--provider', 'boleto']);
   run(['order', 'place', '--item', 'HELD:2', '--provider', 'boleto']);
-  const snapshot = () => readFileSync(db).toString('hex') + run(['stock', '--json']).stdout + run(['mode', '--json', '--now', NOW]).stdout;
+  const snapshot = () =>
+    readFileSync(db).toString('hex') + run(['stock', '--json']).stdout + run(['mode', '--json', '--now', NOW]).stdout;
 
   const cases: [string, string[], number][] = [
     ['unknown mode', ['set-mode', 'sometimes'], 2],
@@ -166,7 +245,11 @@ describe('bad input: a clear one-line error, the SPEC exit code, and nothing cha
     ['unknown option', ['stock', '--sparkly'], 2],
     ['--now that is not a date', ['--now', 'tomorrowish', 'mode'], 2],
     ['INV_NOW that is not a date', ['mode'], 2],
-    ['--until before --from', ['set-mode', 'on-order', '--from', '2026-12-01', '--until', '2026-11-28', '--now', NOW], 2],
+    [
+      '--until before --from',
+      ['set-mode', 'on-order', '--from', '2026-12-01', '--until', '2026-11-28', '--now', NOW],
+      2,
+    ],
     ['--until in the past', ['set-mode', 'on-order', '--until', '2026-11-01', '--now', NOW], 2],
     ['--from without --until', ['set-mode', 'on-order', '--from', '2026-12-01'], 2],
     ['a non-integer quantity', ['stock', 'set', 'KEEP', '2.5'], 2],
@@ -223,7 +306,9 @@ describe('the store file', () => {
     // Root writes anywhere: run inv as the unprivileged `nobody` then.
     const asRoot = process.getuid?.() === 0;
     const r = spawnSync(process.execPath, [BIN, '--db', join(ro, 'x.db'), 'init', '--json'], {
-      env: { PATH: process.env.PATH, HOME: dir }, encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+      env: { PATH: process.env.PATH, HOME: dir },
+      encoding: 'utf8',
+      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
     });
     chmodSync(ro, 0o755);
     expect(r.status).toBe(4);
@@ -232,7 +317,7 @@ describe('the store file', () => {
     expect(existsSync(join(ro, 'x.db'))).toBe(false);
   });
 
-  it('a text file or another program\'s SQLite file → exit 4, bytes unchanged', () => {
+  it("a text file or another program's SQLite file → exit 4, bytes unchanged", () => {
     const text = join(dir, 'notes.db');
     writeFileSync(text, 'just some notes\n');
     const r = inv(['--db', text, 'stock'], { home: dir });
@@ -280,11 +365,16 @@ describe('help, version, demo', () => {
     const last = r.json.steps.at(-1);
     expect(last.results['on-payment']).toMatchObject({ ok: true, status: 'paid', oversoldUnits: 1 });
     expect(last.results['on-order']).toMatchObject({ ok: true, status: 'paid', oversoldUnits: 0 });
-    const dee = r.json.steps.find((s: { event: { id: string; type: string } }) => s.event.id === 'dee-card' && s.event.type === 'place');
+    const dee = r.json.steps.find(
+      (s: { event: { id: string; type: string } }) => s.event.id === 'dee-card' && s.event.type === 'place',
+    );
     expect(dee.results['on-order']).toMatchObject({ ok: false, code: 'OUT_OF_STOCK' });
     expect(existsSync(join(dir, 'xdg', 'inv', 'inventory.db'))).toBe(false);
     // The tour ends with the recommendation for the sample shop: Boleto makes it on-order, with the per-provider alternative.
-    expect(r.json.recommendation).toMatchObject({ mode: 'on-order', alternative: { overrides: { boleto: 'on-order' } } });
+    expect(r.json.recommendation).toMatchObject({
+      mode: 'on-order',
+      alternative: { overrides: { boleto: 'on-order' } },
+    });
     expect(r.json.recommendation.inputs.stockDepth).toMatchObject({ source: 'store', skus: 6 });
     const human = inv(['demo', '--now', NOW], { home: dir });
     expect(human.stdout).toMatch(/OVERSOLD/);

@@ -1,5 +1,18 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, inv, invAsync, tempDir, tempStore } from '../helpers.js';
@@ -11,9 +24,12 @@ describe('a store locked by another writer', () => {
     const s = tempStore();
     s.run(['stock', 'set', 'A', '5']);
     // Another process takes the write lock and holds it.
-    const holder = spawn(process.execPath, ['-e', `
+    const holder = spawn(process.execPath, [
+      '-e',
+      `
       const db = new (require(${JSON.stringify(SQLITE)}))(${JSON.stringify(s.db)});
-      db.exec('BEGIN IMMEDIATE'); process.stdout.write('locked\\n'); setTimeout(() => {}, 60000);`]);
+      db.exec('BEGIN IMMEDIATE'); process.stdout.write('locked\\n'); setTimeout(() => {}, 60000);`,
+    ]);
     await new Promise<void>((ok) => holder.stdout.once('data', () => ok()));
     try {
       const t0 = Date.now();
@@ -43,7 +59,9 @@ describe('a store locked by another writer', () => {
 const asRoot = process.getuid?.() === 0;
 function runAs(args: string[], home: string) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH, HOME: home, NO_COLOR: '1' }, encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+    env: { PATH: process.env.PATH, HOME: home, NO_COLOR: '1' },
+    encoding: 'utf8',
+    ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -54,7 +72,9 @@ describe('a read-only store', () => {
       const dir = tempDir();
       chmodSync(dir, 0o755);
       const db = join(dir, 'store.db');
-      const setup = spawnSync(process.execPath, [BIN, '--db', db, 'init', '--sample'], { env: { PATH: process.env.PATH, HOME: dir } });
+      const setup = spawnSync(process.execPath, [BIN, '--db', db, 'init', '--sample'], {
+        env: { PATH: process.env.PATH, HOME: dir },
+      });
       expect(setup.status).toBe(0);
       chmodSync(db, 0o444);
       if (what === 'folder') chmodSync(dir, 0o555);
@@ -145,10 +165,13 @@ describe('backup and restore', () => {
     s.run(['stock', 'set', 'HOT', '100000']);
     s.run(['set-mode', 'on-order']);
     const writers = Array.from({ length: 3 }, (_, w) => {
-      const input = Array.from({ length: 300 }, (_, i) => JSON.stringify({ type: 'place', id: `w${w}-${i}`, provider: 'boleto', items: [{ sku: 'HOT', qty: 1 }] })).join('\n');
+      const input = Array.from({ length: 300 }, (_, i) =>
+        JSON.stringify({ type: 'place', id: `w${w}-${i}`, provider: 'boleto', items: [{ sku: 'HOT', qty: 1 }] }),
+      ).join('\n');
       return new Promise<number>((done) => {
         const p = spawn(process.execPath, [BIN, '--db', s.db, '-q', 'apply', '-'], {
-          env: { PATH: process.env.PATH, HOME: s.dir, INV_BUSY_TIMEOUT: '60000' }, stdio: ['pipe', 'ignore', 'inherit'],
+          env: { PATH: process.env.PATH, HOME: s.dir, INV_BUSY_TIMEOUT: '60000' },
+          stdio: ['pipe', 'ignore', 'inherit'],
         });
         p.stdin.end(input);
         p.on('close', (code) => done(code ?? -1));
@@ -176,15 +199,28 @@ describe('crash safety: killed at any moment, the store is as before or as after
     s.run(['set-mode', 'on-order']);
     let nextId = 0;
     for (let round = 0; round < 5; round++) {
-      const input = Array.from({ length: 2000 }, () => JSON.stringify({ type: 'place', id: `k${nextId++}`, provider: 'boleto', items: [{ sku: 'X', qty: 1 }] })).join('\n');
+      const input = Array.from({ length: 2000 }, () =>
+        JSON.stringify({ type: 'place', id: `k${nextId++}`, provider: 'boleto', items: [{ sku: 'X', qty: 1 }] }),
+      ).join('\n');
       const reported: string[] = await new Promise((done) => {
-        const p = spawn(process.execPath, [BIN, '--db', s.db, 'apply', '-'], { env: { PATH: process.env.PATH, HOME: s.dir } });
+        const p = spawn(process.execPath, [BIN, '--db', s.db, 'apply', '-'], {
+          env: { PATH: process.env.PATH, HOME: s.dir },
+        });
         let out = '';
         p.stdout.on('data', (d) => (out += d));
         p.stdin.on('error', () => {});
         p.stdin.end(input);
         setTimeout(() => p.kill('SIGKILL'), 40 + Math.floor(Math.random() * 200));
-        p.on('close', () => done(out.split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l)).filter((l) => l.ok).map((l) => l.result.id)));
+        p.on('close', () =>
+          done(
+            out
+              .split('\n')
+              .filter((l) => l.endsWith('}'))
+              .map((l) => JSON.parse(l))
+              .filter((l) => l.ok)
+              .map((l) => l.result.id),
+          ),
+        );
       });
       expect(s.run(['verify']).code).toBe(0);
       const stored = new Set(s.run(['order', 'list', '--json']).json.orders.map((o: { id: string }) => o.id));
@@ -213,9 +249,15 @@ describe('crash safety of a large import', () => {
       copyFileSync(pristine, db);
       const killAfter = 20 + Math.floor(Math.random() * 700);
       await new Promise<void>((done) => {
-        const p = spawn(process.execPath, [BIN, '--db', db, '-q', 'import', csv], { env: { PATH: process.env.PATH, HOME: s.dir }, stdio: 'ignore' });
+        const p = spawn(process.execPath, [BIN, '--db', db, '-q', 'import', csv], {
+          env: { PATH: process.env.PATH, HOME: s.dir },
+          stdio: 'ignore',
+        });
         const t = setTimeout(() => p.kill('SIGKILL'), killAfter);
-        p.on('close', () => { clearTimeout(t); done(); });
+        p.on('close', () => {
+          clearTimeout(t);
+          done();
+        });
       });
       const run = (args: string[]) => inv(['--db', db, ...args], { home: s.dir });
       expect(run(['verify']).code, `after a kill at ${killAfter} ms`).toBe(0);
@@ -236,7 +278,7 @@ describe('crash safety of a large import', () => {
 });
 
 describe("an import's scratch folder", () => {
-  it('goes away when the import is interrupted, and a killed import\'s is removed by the next one', async () => {
+  it("goes away when the import is interrupted, and a killed import's is removed by the next one", async () => {
     const s = tempStore();
     const tmp = join(s.dir, 'tmp');
     mkdirSync(tmp);
@@ -255,7 +297,9 @@ describe("an import's scratch folder", () => {
     // A folder left by a process that no longer runs (SIGKILL leaves no chance to
     // clean up) is removed by the next import; one of a live process is not.
     // One written to within the hour is kept too (TMPDIR may be shared with another pid namespace).
-    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
     const hoursAgo = new Date(Date.now() - 2 * 3_600_000);
     for (const name of [`inv-import-${gone}-x1`, `inv-import-${process.pid}-x2`, `inv-import-${gone}-x3`]) {
       mkdirSync(join(tmp, name));
@@ -265,7 +309,11 @@ describe("an import's scratch folder", () => {
         utimesSync(join(tmp, name), hoursAgo, hoursAgo);
       }
     }
-    const r = spawnSync(process.execPath, [BIN, '--db', s.db, 'import', '-'], { env, input: 'sku,quantity\nA,1\n', encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, '--db', s.db, 'import', '-'], {
+      env,
+      input: 'sku,quantity\nA,1\n',
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(scratch().sort()).toEqual([`inv-import-${process.pid}-x2`, `inv-import-${gone}-x3`]);
   });
@@ -280,7 +328,11 @@ describe('a full disk', () => {
     let text = 'sku,name,quantity\n';
     for (let i = 0; i < 20_000; i++) text += `SKU-${i}-${'x'.repeat(30)},${'n'.repeat(60)},${i}\n`;
     writeFileSync(csv, text);
-    const r = spawnSync('bash', ['-c', `ulimit -f 600; trap '' XFSZ; "${process.execPath}" "${BIN}" --db "${s.db}" import "${csv}" --json`], { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8' });
+    const r = spawnSync(
+      'bash',
+      ['-c', `ulimit -f 600; trap '' XFSZ; "${process.execPath}" "${BIN}" --db "${s.db}" import "${csv}" --json`],
+      { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8' },
+    );
     expect(r.status, r.stderr).toBe(4);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(JSON.parse(r.stdout).error.code).toMatch(/STORE_UNAVAILABLE/);
@@ -294,15 +346,25 @@ describe('a full disk', () => {
     s.run(['stock', 'set', 'A', '1']);
     const before = s.run(['stock', '--json']).stdout;
     // 400 KiB file-size limit, SIGXFSZ ignored so writes fail with EFBIG as on a full disk.
-    const input = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ type: 'stock-set', sku: `SKU-${i}-${'x'.repeat(40)}`, qty: i, name: 'n'.repeat(200) })).join('\n');
+    const input = Array.from({ length: 3000 }, (_, i) =>
+      JSON.stringify({ type: 'stock-set', sku: `SKU-${i}-${'x'.repeat(40)}`, qty: i, name: 'n'.repeat(200) }),
+    ).join('\n');
     const events = join(s.dir, 'big.ndjson');
     writeFileSync(events, input);
-    const r = spawnSync('bash', ['-c', `ulimit -f 400; trap '' XFSZ; "${process.execPath}" "${BIN}" --db "${s.db}" apply "${events}"`], { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8' });
+    const r = spawnSync(
+      'bash',
+      ['-c', `ulimit -f 400; trap '' XFSZ; "${process.execPath}" "${BIN}" --db "${s.db}" apply "${events}"`],
+      { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8' },
+    );
     expect(r.status).toBe(4);
     expect(r.stderr).toMatch(/could not be written|cannot write|disk/i);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     // Every event reported ok is there; the store verifies; nothing half-written.
-    const ok = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.ok).length;
+    const ok = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.ok).length;
     expect(ok).toBeGreaterThan(0);
     expect(s.run(['verify']).code).toBe(0);
     const items = s.run(['stock', '--json']).json.items;
@@ -317,7 +379,10 @@ describe('output to pipes', () => {
   const big = () => {
     const s = tempStore();
     const csv = join(s.dir, 'many.csv');
-    writeFileSync(csv, `sku,name,quantity\n${Array.from({ length: 3000 }, (_, i) => `SKU-${i},A product with a long enough name ${i},${i}`).join('\n')}\n`);
+    writeFileSync(
+      csv,
+      `sku,name,quantity\n${Array.from({ length: 3000 }, (_, i) => `SKU-${i},A product with a long enough name ${i},${i}`).join('\n')}\n`,
+    );
     expect(s.run(['import', csv]).code).toBe(0);
     return s;
   };
@@ -326,7 +391,10 @@ describe('output to pipes', () => {
     const s = big();
     for (const args of [['stock'], ['stock', '--json'], ['export', '--format', 'csv']]) {
       const line = [process.execPath, BIN, '--db', s.db, ...args].map((a) => `'${a}'`).join(' ');
-      const r = spawnSync('bash', ['-c', `set -o pipefail; ${line} | head -c 100 >/dev/null`], { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8' });
+      const r = spawnSync('bash', ['-c', `set -o pipefail; ${line} | head -c 100 >/dev/null`], {
+        env: { PATH: process.env.PATH, HOME: s.dir },
+        encoding: 'utf8',
+      });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
     }
@@ -351,7 +419,11 @@ while True:
     out += chunk
 sys.stdout.buffer.write(out)
 sys.exit(p.wait())`;
-    const r = spawnSync('python3', ['-c', py, process.execPath, BIN, '--db', s.db, 'stock'], { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync('python3', ['-c', py, process.execPath, BIN, '--db', s.db, 'stock'], {
+      env: { PATH: process.env.PATH, HOME: s.dir },
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(expected);

@@ -25,7 +25,13 @@ function refused(args: string[], input?: string) {
   expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   expect(r.json.error.code).toMatch(/^(INVALID_INPUT|USAGE)$/);
   expect(readFileSync(s.db).equals(before)).toBe(true);
-  return { ...r, error: r.json.error as { message: string; details: { line: number; column: string; value: string; message: string }[] } };
+  return {
+    ...r,
+    error: r.json.error as {
+      message: string;
+      details: { line: number; column: string; value: string; message: string }[];
+    },
+  };
 }
 
 describe('bad input is refused whole', () => {
@@ -38,8 +44,12 @@ describe('bad input is refused whole', () => {
     const r = refused([file('noqty.csv', 'sku,name\nA,x\n')]);
     expect(r.error.message).toMatch(/the header has no quantity column \(quantity, qty, onHand or stock\)/);
     expect(r.error.details).toEqual([expect.objectContaining({ line: 1 })]);
-    expect(refused([file('nosku.csv', 'name,quantity\nx,1\n')]).error.message).toMatch(/the header has no SKU column \(sku\)/);
-    expect(refused([file('wrongfmt.csv', 'sku,quantity\nA,1\n'), '--format', 'wix']).stderr).toMatch(/try: check --format/);
+    expect(refused([file('nosku.csv', 'name,quantity\nx,1\n')]).error.message).toMatch(
+      /the header has no SKU column \(sku\)/,
+    );
+    expect(refused([file('wrongfmt.csv', 'sku,quantity\nA,1\n'), '--format', 'wix']).stderr).toMatch(
+      /try: check --format/,
+    );
   });
 
   it('a binary file, a non-UTF-8 file and a UTF-16 file', () => {
@@ -48,7 +58,9 @@ describe('bad input is refused whole', () => {
     const latin1 = refused([file('latin1.csv', Buffer.from('sku,name,quantity\nA,ok,1\nB,caf\xe9,2\n', 'latin1'))]);
     expect(latin1.error.message).toMatch(/latin1\.csv is not UTF-8 text.*\(line 3\)/);
     expect(latin1.error.details).toEqual([expect.objectContaining({ line: 3 })]);
-    expect(refused([file('utf16.csv', Buffer.from('\ufeffsku,quantity\n', 'utf16le'))]).error.message).toMatch(/UTF-16/);
+    expect(refused([file('utf16.csv', Buffer.from('\ufeffsku,quantity\n', 'utf16le'))]).error.message).toMatch(
+      /UTF-16/,
+    );
   });
 
   it('a missing file, a folder', () => {
@@ -64,7 +76,9 @@ describe('bad input is refused whole', () => {
       { line: 4, column: 'sku', value: '   ', message: 'SKU "   " starts or ends with a space' },
       { line: 5, column: 'quantity', value: '', message: 'quantity is empty' },
     ]);
-    expect(r.stderr).toMatch(/line 2 \[sku\]: SKU is empty\n.*line 4 \[sku\]: .*\n.*line 5 \[quantity\]: quantity is empty\n.*refused: 3 rows cannot be imported; nothing was changed/);
+    expect(r.stderr).toMatch(
+      /line 2 \[sku\]: SKU is empty\n.*line 4 \[sku\]: .*\n.*line 5 \[quantity\]: quantity is empty\n.*refused: 3 rows cannot be imported; nothing was changed/,
+    );
   });
 
   it('quantities that are not whole numbers or beyond ±1,000,000,000', () => {
@@ -76,7 +90,9 @@ describe('bad input is refused whole', () => {
       [5, '1e3', 'quantity "1e3" is not a whole number'],
     ]);
     const magento = refused([file('magento.csv', 'source_code,sku,status,quantity\ndefault,M1,1,10.55\n')]);
-    expect(magento.error.details).toEqual([{ line: 2, column: 'quantity', value: '10.55', message: 'quantity "10.55" is not a whole number' }]);
+    expect(magento.error.details).toEqual([
+      { line: 2, column: 'quantity', value: '10.55', message: 'quantity "10.55" is not a whole number' },
+    ]);
   });
 
   it('unbalanced quotes, with the rows refused before them', () => {
@@ -88,21 +104,37 @@ describe('bad input is refused whole', () => {
   });
 
   it('JSON that is not an array of objects', () => {
-    expect(refused([file('obj.json', '{"sku":"A","quantity":1}')]).error.message).toMatch(/not a JSON array of objects/);
+    expect(refused([file('obj.json', '{"sku":"A","quantity":1}')]).error.message).toMatch(
+      /not a JSON array of objects/,
+    );
     expect(refused([file('nums.json', '[1, 2]')]).error.message).toMatch(/element 1 is not an object/);
     expect(refused([file('cut.json', '[{"sku":"A","quantity":1},')]).error.message).toMatch(/not closed/);
-    const fields = refused([file('fields.json', '[{"sku":"A","quantity":1.5},\n{"quantity":2},\n{"sku":["B"],"quantity":1}]')]);
-    expect(fields.error.details.map((d) => [d.line, d.column])).toEqual([[1, 'quantity'], [2, 'sku'], [3, 'sku']]);
-    expect(refused(['-', '--format', 'ndjson'], '{"sku":"A","quantity":1}\nnot json\n').error.details).toEqual([expect.objectContaining({ line: 2 })]);
+    const fields = refused([
+      file('fields.json', '[{"sku":"A","quantity":1.5},\n{"quantity":2},\n{"sku":["B"],"quantity":1}]'),
+    ]);
+    expect(fields.error.details.map((d) => [d.line, d.column])).toEqual([
+      [1, 'quantity'],
+      [2, 'sku'],
+      [3, 'sku'],
+    ]);
+    expect(refused(['-', '--format', 'ndjson'], '{"sku":"A","quantity":1}\nnot json\n').error.details).toEqual([
+      expect.objectContaining({ line: 2 }),
+    ]);
   });
 
   it('unknown --format and --duplicates values', () => {
-    expect(refused([file('ok.csv', 'sku,quantity\nA,1\n'), '--format', 'xlsx']).error.message).toMatch(/unknown format "xlsx": use one of auto, csv, json, ndjson, shopify, wix, woocommerce, magento/);
-    expect(refused([join(s.dir, 'ok.csv'), '--duplicates', 'max']).error.message).toMatch(/--duplicates "max": use sum .* or last/);
+    expect(refused([file('ok.csv', 'sku,quantity\nA,1\n'), '--format', 'xlsx']).error.message).toMatch(
+      /unknown format "xlsx": use one of auto, csv, json, ndjson, shopify, wix, woocommerce, magento/,
+    );
+    expect(refused([join(s.dir, 'ok.csv'), '--duplicates', 'max']).error.message).toMatch(
+      /--duplicates "max": use sum .* or last/,
+    );
   });
 
   it('the store was never touched', () => {
-    expect(s.run(['stock', '--json']).json.items).toEqual([expect.objectContaining({ sku: 'KEEP', name: 'Untouched', onHand: 7 })]);
+    expect(s.run(['stock', '--json']).json.items).toEqual([
+      expect.objectContaining({ sku: 'KEEP', name: 'Untouched', onHand: 7 }),
+    ]);
     expect(s.run(['verify']).code).toBe(0);
   });
 });

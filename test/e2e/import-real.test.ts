@@ -27,8 +27,15 @@ describe.runIf(present)('real exports', () => {
     const file = real('shopify_inventory_export_2023_format.csv');
     const r = s.run(['import', file, '--json']);
     expect(r.code).toBe(2);
-    expect(r.json.error.details.map((d: { line: number; value: string }) => [d.line, d.value])).toEqual([[62, '1013'], [367, '25941-93'], [368, '25941-93'], [861, '1013']]);
-    expect(r.json.error.details[0].message).toBe('SKU "1013" is on 2 products ("18ct-gold-pendant-with-amethyst-surrounded-by-diamonds-1012", "sparkly-18ct-white-gold-pearl-and-diamond-pendant-1013"): lines 62 and 861');
+    expect(r.json.error.details.map((d: { line: number; value: string }) => [d.line, d.value])).toEqual([
+      [62, '1013'],
+      [367, '25941-93'],
+      [368, '25941-93'],
+      [861, '1013'],
+    ]);
+    expect(r.json.error.details[0].message).toBe(
+      'SKU "1013" is on 2 products ("18ct-gold-pendant-with-amethyst-surrounded-by-diamonds-1012", "sparkly-18ct-white-gold-pearl-and-diamond-pendant-1013"): lines 62 and 861',
+    );
     expect(items(s)).toEqual([]);
 
     const sum = s.run(['import', file, '--duplicates', 'sum', '--json']);
@@ -42,9 +49,16 @@ describe.runIf(present)('real exports', () => {
     expect(all.filter((i) => i.onHand < 0)).toHaveLength(14); // negative on-hand: units owed
     expect(onHand(s, '25941-93')).toBe(2);
     expect(s.run(['verify']).code).toBe(0);
-    expect(s.run(['import', file, '--duplicates', 'sum', '--json']).json).toMatchObject({ created: 0, updated: 0, unchanged: 251 });
+    expect(s.run(['import', file, '--duplicates', 'sum', '--json']).json).toMatchObject({
+      created: 0,
+      updated: 0,
+      unchanged: 251,
+    });
 
-    expect(s.run(['import', file, '--duplicates', 'last', '--json']).json).toMatchObject({ updated: 1, unchanged: 250 });
+    expect(s.run(['import', file, '--duplicates', 'last', '--json']).json).toMatchObject({
+      updated: 1,
+      unchanged: 250,
+    });
     expect(onHand(s, '25941-93')).toBe(1);
   });
 
@@ -56,7 +70,10 @@ describe.runIf(present)('real exports', () => {
     expect(r.json).toMatchObject({ rows: 17, created: 4, skipped: { 'not-tracked': 12, 'not-a-variant': 1 } });
     expect(r.json.skippedLines.at(-1)).toEqual({ line: 17, reason: 'not-a-variant' });
     expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([
-      ['HAT_GRY_275', 'Example Beanie', 50], ['PNT_DEN_285', 'Example Jeans / 28', 20], ['PNT_DEN_305', 'Example Jeans / 30', 15], ['PNT_DEN_405', 'Example Jeans / 40', 10],
+      ['HAT_GRY_275', 'Example Beanie', 50],
+      ['PNT_DEN_285', 'Example Jeans / 28', 20],
+      ['PNT_DEN_305', 'Example Jeans / 30', 15],
+      ['PNT_DEN_405', 'Example Jeans / 40', 10],
     ]);
   });
 
@@ -66,11 +83,16 @@ describe.runIf(present)('real exports', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('as wix (catalog_products.csv)');
     expect(r.json).toMatchObject({ rows: 128, created: 84, skipped: { 'no-sku': 25, placeholder: 19 } });
-    const placeholders = r.json.skippedLines.filter((l: { reason: string }) => l.reason === 'placeholder').map((l: { line: number }) => l.line);
+    const placeholders = r.json.skippedLines
+      .filter((l: { reason: string }) => l.reason === 'placeholder')
+      .map((l: { line: number }) => l.line);
     // Line 31's product spans lines 31–81 (quoted HTML): the next records start at 82 and 86.
     expect(placeholders.slice(0, 5)).toEqual([3, 19, 28, 31, 86]);
     const byId = new Map(items(s).map((i) => [i.sku, i]));
-    expect(byId.get('CCC14S')).toMatchObject({ name: 'The Golden Portal Chain Necklace / Human - 21" Inches', onHand: 32 });
+    expect(byId.get('CCC14S')).toMatchObject({
+      name: 'The Golden Portal Chain Necklace / Human - 21" Inches',
+      onHand: 32,
+    });
     expect(byId.get('OILUK')?.onHand).toBe(48);
   });
 

@@ -13,9 +13,17 @@ const fixture = (name: string) => join(FIX, name);
 const NOW = '2026-11-27T10:00:00Z';
 
 type Store = ReturnType<typeof tempStore>;
-const items = (s: Store) => s.run(['stock', '--json']).json.items as { sku: string; name: string; onHand: number; reserved: number; lowStock: number | null }[];
+const items = (s: Store) =>
+  s.run(['stock', '--json']).json.items as {
+    sku: string;
+    name: string;
+    onHand: number;
+    reserved: number;
+    lowStock: number | null;
+  }[];
 const item = (s: Store, sku: string) => items(s).find((i) => i.sku === sku);
-const movements = (s: Store, sku: string) => s.run(['history', sku, '--json']).json.movements as { reason: string; onHandDelta: number; note: string }[];
+const movements = (s: Store, sku: string) =>
+  s.run(['history', sku, '--json']).json.movements as { reason: string; onHandDelta: number; note: string }[];
 
 describe("inv's own CSV", () => {
   it('creates SKUs with their names exactly as written, one import movement each, and says what it read', () => {
@@ -23,7 +31,16 @@ describe("inv's own CSV", () => {
     const r = s.run(['import', fixture('names.csv'), '--json', '--now', NOW]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('as csv (inv)');
-    expect(r.json).toMatchObject({ format: 'csv', rows: 5, created: 5, updated: 0, unchanged: 0, skipped: {}, skippedLines: [], dryRun: false });
+    expect(r.json).toMatchObject({
+      format: 'csv',
+      rows: 5,
+      created: 5,
+      updated: 0,
+      unchanged: 0,
+      skipped: {},
+      skippedLines: [],
+      dryRun: false,
+    });
     expect(items(s).map((i) => [i.sku, i.name, i.onHand, i.lowStock])).toEqual([
       ['CAP-3', 'Cap\r\ntwo lines', 0, null],
       ['KIT-5', '寿司セット 🍣', -2, null],
@@ -31,7 +48,9 @@ describe("inv's own CSV", () => {
       ['SOAP-4', 'Savon de Marseille® – l’original', 7, 1],
       ['TEE-2', 'The "classic" tee', 5, null],
     ]);
-    expect(movements(s, 'MUG-1')).toEqual([expect.objectContaining({ reason: 'import', onHandDelta: 12, note: fixture('names.csv') })]);
+    expect(movements(s, 'MUG-1')).toEqual([
+      expect.objectContaining({ reason: 'import', onHandDelta: 12, note: fixture('names.csv') }),
+    ]);
     expect(movements(s, 'KIT-5')).toEqual([expect.objectContaining({ reason: 'import', onHandDelta: -2 })]);
     expect(s.run(['verify']).code).toBe(0);
   });
@@ -46,15 +65,28 @@ describe("inv's own CSV", () => {
     const tab = join(s.dir, 'stock.tsv');
     writeFileSync(tab, 'sku\tname\tquantity\nCAP\tCap, red\t4\n');
     expect(s.run(['import', tab]).stderr).toContain('tab-separated');
-    expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([['CAP', 'Cap, red', 4], ['MUG', 'Becher; blau, groß', 12], ['TEE', 'T-Shirt', 3]]);
+    expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([
+      ['CAP', 'Cap, red', 4],
+      ['MUG', 'Becher; blau, groß', 12],
+      ['TEE', 'T-Shirt', 3],
+    ]);
     // A header that reaches a pipe in pieces is read whole before the separator is picked.
-    const piecemeal = spawnSync('bash', ['-c', `(printf 'sku'; sleep 0.3; printf ';name;quantity\\nCUP;Cup;5\\n') | "${process.execPath}" "${BIN}" --db "${s.db}" import -`],
-      { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8' });
+    const piecemeal = spawnSync(
+      'bash',
+      [
+        '-c',
+        `(printf 'sku'; sleep 0.3; printf ';name;quantity\\nCUP;Cup;5\\n') | "${process.execPath}" "${BIN}" --db "${s.db}" import -`,
+      ],
+      { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8' },
+    );
     expect(piecemeal.status, piecemeal.stderr).toBe(0);
     expect(item(s, 'CUP')?.onHand).toBe(5);
     // With --format named, the separator is still read off the header, and said.
     const shop = join(s.dir, 'shopify.csv');
-    writeFileSync(shop, 'Handle;Title;Variant SKU;Variant Inventory Tracker;Variant Inventory Qty\nmug;Mug;MUG;shopify;20\n');
+    writeFileSync(
+      shop,
+      'Handle;Title;Variant SKU;Variant Inventory Tracker;Variant Inventory Qty\nmug;Mug;MUG;shopify;20\n',
+    );
     const f = s.run(['import', shop, '--format', 'shopify']);
     expect(f.code, f.stderr).toBe(0);
     expect(f.stderr).toContain('semicolon-separated');
@@ -70,16 +102,21 @@ describe("inv's own CSV", () => {
     expect(s.run(['import', fixture('names.csv')]).stdout).toMatch(/0 created, 0 updated, 5 unchanged/);
   });
 
-  it('absolute by default: updates say old → new; an empty name keeps the SKU\'s name', () => {
+  it("absolute by default: updates say old → new; an empty name keeps the SKU's name", () => {
     const s = tempStore();
     s.run(['stock', 'set', 'MUG', '4', '--name', 'Enamel mug', '--now', NOW]);
     s.run(['stock', 'set', 'TEE', '9', '--name', 'Tee', '--now', NOW]);
-    const r = s.run(['import', '-', '--now', NOW], { input: 'sku,name,quantity\nMUG,,10\nTEE,Tee,9\nNEW,New item,1\n' });
+    const r = s.run(['import', '-', '--now', NOW], {
+      input: 'sku,name,quantity\nMUG,,10\nTEE,Tee,9\nNEW,New item,1\n',
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/1 created, 1 updated, 1 unchanged/);
     expect(r.stdout).toMatch(/MUG\s+Enamel mug\s+onHand 4 → 10/);
     expect(item(s, 'MUG')).toMatchObject({ name: 'Enamel mug', onHand: 10 });
-    expect(movements(s, 'MUG').map((m) => [m.reason, m.onHandDelta])).toEqual([['adjust', 4], ['import', 6]]);
+    expect(movements(s, 'MUG').map((m) => [m.reason, m.onHandDelta])).toEqual([
+      ['adjust', 4],
+      ['import', 6],
+    ]);
     expect(movements(s, 'TEE')).toHaveLength(1);
   });
 
@@ -102,8 +139,21 @@ describe("inv's own CSV", () => {
     const r = s.run(['import', fixture('names.csv'), '--dry-run', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ dryRun: true, created: 4, updated: 1, unchanged: 0 });
-    expect(r.json.changes).toContainEqual(expect.objectContaining({ sku: 'MUG-1', created: false, before: 2, after: 12, nameBefore: 'Old mug', name: 'Mug, blue', lowStockBefore: null, lowStock: 3 }));
-    expect(r.json.changes).toContainEqual(expect.objectContaining({ sku: 'KIT-5', created: true, before: null, after: -2 }));
+    expect(r.json.changes).toContainEqual(
+      expect.objectContaining({
+        sku: 'MUG-1',
+        created: false,
+        before: 2,
+        after: 12,
+        nameBefore: 'Old mug',
+        name: 'Mug, blue',
+        lowStockBefore: null,
+        lowStock: 3,
+      }),
+    );
+    expect(r.json.changes).toContainEqual(
+      expect.objectContaining({ sku: 'KIT-5', created: true, before: null, after: -2 }),
+    );
     const human = s.run(['import', fixture('names.csv'), '--dry-run']);
     expect(human.stdout).toMatch(/dry run, nothing written/);
     expect(human.stdout).toMatch(/MUG-1\s+Mug, blue\s+onHand 2 → 12, name "Old mug" → "Mug, blue", lowStock none → 3/);
@@ -114,12 +164,28 @@ describe("inv's own CSV", () => {
   it('JSON arrays and NDJSON (files and stdin) read the same fields', () => {
     const s = tempStore();
     const file = join(s.dir, 'stock.json');
-    writeFileSync(file, JSON.stringify([{ sku: 'A', name: 'Apple', quantity: 3, lowStock: 1 }, { SKU: 'B', qty: '-2' }], null, 2));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        [
+          { sku: 'A', name: 'Apple', quantity: 3, lowStock: 1 },
+          { SKU: 'B', qty: '-2' },
+        ],
+        null,
+        2,
+      ),
+    );
     expect(s.run(['import', file, '--json']).json).toMatchObject({ format: 'json', created: 2 });
-    const nd = s.run(['import', '-', '--json'], { input: '{"sku":"A","onHand":5}\n\n{"sku":"C","stock":1,"lowStock":null}\n' });
+    const nd = s.run(['import', '-', '--json'], {
+      input: '{"sku":"A","onHand":5}\n\n{"sku":"C","stock":1,"lowStock":null}\n',
+    });
     expect(nd.stderr).toContain('as ndjson (inv)');
     expect(nd.json).toMatchObject({ format: 'ndjson', created: 1, updated: 1 });
-    expect(items(s).map((i) => [i.sku, i.name, i.onHand, i.lowStock])).toEqual([['A', 'Apple', 5, 1], ['B', '', -2, null], ['C', '', 1, null]]);
+    expect(items(s).map((i) => [i.sku, i.name, i.onHand, i.lowStock])).toEqual([
+      ['A', 'Apple', 5, 1],
+      ['B', '', -2, null],
+      ['C', '', 1, null],
+    ]);
     expect(s.run(['import', '-', '--json'], { input: '[{"sku":"D","quantity":1}]' }).json.format).toBe('json');
   });
 
@@ -152,7 +218,10 @@ describe('a SKU repeated many times', () => {
     expect(r.json.error.details).toHaveLength(50);
     expect(r.json.error.details[0].message).toMatch(/^SKU "A" appears 60 times: lines 2, 3, .*, 51 and 10 more$/);
     expect(r.stderr).toMatch(/… and 10 more refused rows \(the first 50 are listed\)/);
-    expect(s.run(['import', '-', '--duplicates', 'sum', '--json'], { input }).json).toMatchObject({ created: 1, duplicatesResolved: 1 });
+    expect(s.run(['import', '-', '--duplicates', 'sum', '--json'], { input }).json).toMatchObject({
+      created: 1,
+      duplicatesResolved: 1,
+    });
     expect(item(s, 'A')?.onHand).toBe(60);
   });
 });
@@ -162,7 +231,9 @@ describe('units reserved for unpaid orders', () => {
     const s = tempStore();
     s.run(['stock', 'set', 'MUG', '5', '--now', NOW]);
     s.run(['set-mode', 'on-order']);
-    expect(s.run(['order', 'place', '--item', 'MUG:3', '--provider', 'boleto', '--id', 'A', '--now', NOW]).code).toBe(0);
+    expect(s.run(['order', 'place', '--item', 'MUG:3', '--provider', 'boleto', '--id', 'A', '--now', NOW]).code).toBe(
+      0,
+    );
     return s;
   }
 
@@ -171,10 +242,21 @@ describe('units reserved for unpaid orders', () => {
     const before = readFileSync(s.db);
     const r = s.run(['import', '-', '--json', '--now', NOW], { input: 'sku,quantity\nOTHER,4\nMUG,1\n' });
     expect(r.code).toBe(2);
-    expect(r.json.error).toMatchObject({ code: 'INVALID_INPUT', details: [{ line: 3, column: 'quantity', value: '1', message: expect.stringMatching(/MUG: onHand 5 → 1 would fall below the 3 units reserved/) }] });
+    expect(r.json.error).toMatchObject({
+      code: 'INVALID_INPUT',
+      details: [
+        {
+          line: 3,
+          column: 'quantity',
+          value: '1',
+          message: expect.stringMatching(/MUG: onHand 5 → 1 would fall below the 3 units reserved/),
+        },
+      ],
+    });
     expect(r.stderr).toMatch(/line 3 \[quantity\]: MUG: onHand 5 → 1/);
     expect(readFileSync(s.db).equals(before)).toBe(true);
-    for (const q of ['-1', '2']) expect(s.run(['import', '-', '--now', NOW], { input: `sku,quantity\nMUG,${q}\n` }).code).toBe(2);
+    for (const q of ['-1', '2'])
+      expect(s.run(['import', '-', '--now', NOW], { input: `sku,quantity\nMUG,${q}\n` }).code).toBe(2);
     expect(s.run(['import', '-', '--add', '--now', NOW], { input: 'sku,quantity\nMUG,-3\n' }).code).toBe(2);
     expect(s.run(['import', '-', '--now', NOW], { input: 'sku,quantity\nMUG,3\n' }).code).toBe(0);
     expect(item(s, 'MUG')).toMatchObject({ onHand: 3, reserved: 3 });
@@ -193,23 +275,43 @@ describe('platform exports', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('as shopify (inventory export, current layout)');
     expect(r.stderr).toMatch(/line 5: skipped, not stocked at this location\nline 7: skipped, no SKU/);
-    expect(r.json).toMatchObject({ format: 'shopify', rows: 7, created: 4, skipped: { 'not-stocked': 1, 'no-sku': 1 },
-      skippedLines: [{ line: 5, reason: 'not-stocked' }, { line: 7, reason: 'no-sku' }] });
+    expect(r.json).toMatchObject({
+      format: 'shopify',
+      rows: 7,
+      created: 4,
+      skipped: { 'not-stocked': 1, 'no-sku': 1 },
+      skippedLines: [
+        { line: 5, reason: 'not-stocked' },
+        { line: 7, reason: 'no-sku' },
+      ],
+    });
     expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([
-      ['CAN-LAV', 'Candle / Lavender', 3], ['LAMP-L-W', 'Lamp / Large / White', 12], ['MUG-BLUE', 'Enamel mug / Blue', 17], ['NB-A5', 'Notebook, A5 "dotted"', -2],
+      ['CAN-LAV', 'Candle / Lavender', 3],
+      ['LAMP-L-W', 'Lamp / Large / White', 12],
+      ['MUG-BLUE', 'Enamel mug / Blue', 17],
+      ['NB-A5', 'Notebook, A5 "dotted"', -2],
     ]);
     expect(s.run(['import', fixture('shopify-inventory-current.csv'), '-q']).stderr).toBe('');
   });
 
-  it('--location keeps one location; an unknown one is refused with the file\'s locations', () => {
+  it("--location keeps one location; an unknown one is refused with the file's locations", () => {
     const s = tempStore();
     const r = s.run(['import', fixture('shopify-inventory-current.csv'), '--location', 'Shop', '--json']);
-    expect(r.json).toMatchObject({ created: 2, location: 'Shop', skipped: { 'other-location': 3, 'not-stocked': 1, 'no-sku': 1 } });
-    expect(items(s).map((i) => [i.sku, i.onHand])).toEqual([['LAMP-L-W', 12], ['MUG-BLUE', 7]]);
+    expect(r.json).toMatchObject({
+      created: 2,
+      location: 'Shop',
+      skipped: { 'other-location': 3, 'not-stocked': 1, 'no-sku': 1 },
+    });
+    expect(items(s).map((i) => [i.sku, i.onHand])).toEqual([
+      ['LAMP-L-W', 12],
+      ['MUG-BLUE', 7],
+    ]);
     const bad = s.run(['import', fixture('shopify-inventory-current.csv'), '--location', 'shop']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/no row of .* is at location "shop"; its locations are "Warehouse", "Shop"/);
-    expect(s.run(['import', fixture('names.csv'), '--location', 'Shop']).stderr).toMatch(/--location: csv \(inv\) has no locations/);
+    expect(s.run(['import', fixture('names.csv'), '--location', 'Shop']).stderr).toMatch(
+      /--location: csv \(inv\) has no locations/,
+    );
   });
 
   it('--strict refuses the rows that would be skipped', () => {
@@ -224,35 +326,80 @@ describe('platform exports', () => {
   it('Shopify product CSV, current layout: titles inherited, image rows and untracked variants skipped', () => {
     const s = tempStore();
     const r = s.run(['import', fixture('shopify-products-current.csv'), '--json']);
-    expect(r.json).toMatchObject({ created: 3, skipped: { 'not-a-variant': 1, 'not-tracked': 1 }, skippedLines: [{ line: 4, reason: 'not-a-variant' }, { line: 5, reason: 'not-tracked' }] });
-    expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([['SH-001-M', 'Linen shirt / M', 8], ['SH-001-S', 'Linen shirt / S', 12], ['ST-1', 'Sticker', -4]]);
+    expect(r.json).toMatchObject({
+      created: 3,
+      skipped: { 'not-a-variant': 1, 'not-tracked': 1 },
+      skippedLines: [
+        { line: 4, reason: 'not-a-variant' },
+        { line: 5, reason: 'not-tracked' },
+      ],
+    });
+    expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([
+      ['SH-001-M', 'Linen shirt / M', 8],
+      ['SH-001-S', 'Linen shirt / S', 12],
+      ['ST-1', 'Sticker', -4],
+    ]);
   });
 
   it('WooCommerce product CSV: empty Stock is not tracked, backorders are negative, non-ASCII names kept', () => {
     const s = tempStore();
     const r = s.run(['import', fixture('woocommerce-products.csv'), '--json']);
     expect(r.stderr).toContain('as woocommerce (product CSV)');
-    expect(r.json).toMatchObject({ format: 'woocommerce', rows: 6, created: 3, skipped: { 'not-tracked': 2, 'no-sku': 1 },
-      skippedLines: [{ line: 3, reason: 'not-tracked' }, { line: 6, reason: 'not-tracked' }, { line: 8, reason: 'no-sku' }] });
-    expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([['WOO-MUG', 'Café mug®', 25], ['WOO-TEE-M', 'T-shirt ’Classic’ - M', -1], ['WOO-TEE-S', 'T-shirt ’Classic’ - S', 4]]);
+    expect(r.json).toMatchObject({
+      format: 'woocommerce',
+      rows: 6,
+      created: 3,
+      skipped: { 'not-tracked': 2, 'no-sku': 1 },
+      skippedLines: [
+        { line: 3, reason: 'not-tracked' },
+        { line: 6, reason: 'not-tracked' },
+        { line: 8, reason: 'no-sku' },
+      ],
+    });
+    expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([
+      ['WOO-MUG', 'Café mug®', 25],
+      ['WOO-TEE-M', 'T-shirt ’Classic’ - M', -1],
+      ['WOO-TEE-S', 'T-shirt ’Classic’ - S', 4],
+    ]);
   });
 
   it('Magento source items: sources summed, decimals that are whole accepted, --location picks a source', () => {
     const s = tempStore();
-    expect(s.run(['import', fixture('magento-sources.csv'), '--json']).json).toMatchObject({ format: 'magento', created: 3 });
-    expect(items(s).map((i) => [i.sku, i.onHand])).toEqual([['MG-1', 12], ['MG-2', 4], ['MG-3', 0]]);
-    expect(s.run(['import', fixture('magento-sources.csv'), '--location', 'default', '--json']).json).toMatchObject({ updated: 1, unchanged: 1 });
+    expect(s.run(['import', fixture('magento-sources.csv'), '--json']).json).toMatchObject({
+      format: 'magento',
+      created: 3,
+    });
+    expect(items(s).map((i) => [i.sku, i.onHand])).toEqual([
+      ['MG-1', 12],
+      ['MG-2', 4],
+      ['MG-3', 0],
+    ]);
+    expect(s.run(['import', fixture('magento-sources.csv'), '--location', 'default', '--json']).json).toMatchObject({
+      updated: 1,
+      unchanged: 1,
+    });
     expect(item(s, 'MG-1')?.onHand).toBe(10);
   });
 
   it('the same SKU on two products is refused unless --duplicates', () => {
     const s = tempStore();
-    const input = 'Handle,Title,SKU,Location,On hand\nring-a,Ring A,R-1,Shop,1\nring-b,Ring B,R-1,Shop,2\nring-a,Ring A,R-2,Shop,1\nring-a,Ring A,R-2,Depot,4\n';
+    const input =
+      'Handle,Title,SKU,Location,On hand\nring-a,Ring A,R-1,Shop,1\nring-b,Ring B,R-1,Shop,2\nring-a,Ring A,R-2,Shop,1\nring-a,Ring A,R-2,Depot,4\n';
     const r = s.run(['import', '-', '--json'], { input });
     expect(r.code).toBe(2);
-    expect(r.json.error.details).toEqual([2, 3].map((line) => ({ line, column: 'SKU', value: 'R-1', message: 'SKU "R-1" is on 2 products ("ring-a", "ring-b"): lines 2 and 3' })));
+    expect(r.json.error.details).toEqual(
+      [2, 3].map((line) => ({
+        line,
+        column: 'SKU',
+        value: 'R-1',
+        message: 'SKU "R-1" is on 2 products ("ring-a", "ring-b"): lines 2 and 3',
+      })),
+    );
     expect(s.run(['import', '-', '--duplicates', 'sum'], { input }).code).toBe(0);
-    expect(items(s).map((i) => [i.sku, i.onHand])).toEqual([['R-1', 3], ['R-2', 5]]);
+    expect(items(s).map((i) => [i.sku, i.onHand])).toEqual([
+      ['R-1', 3],
+      ['R-2', 5],
+    ]);
     expect(s.run(['import', '-', '--duplicates', 'last'], { input }).code).toBe(0);
     expect(item(s, 'R-1')?.onHand).toBe(2);
   });
@@ -279,8 +426,10 @@ describe('inv export', () => {
     }
   });
 
-  it('writes inv\'s CSV with quotes only where needed', () => {
-    expect(shop().run(['export']).stdout).toBe('sku,name,quantity,lowStock\nCAP-3,"Cap\r\ntwo lines",0,\nKIT-5,寿司セット 🍣,-2,\nMUG-1,"Mug, blue",12,3\nSOAP-4,Savon de Marseille® – l’original,7,1\nTEE-2,"The ""classic"" tee",5,\n');
+  it("writes inv's CSV with quotes only where needed", () => {
+    expect(shop().run(['export']).stdout).toBe(
+      'sku,name,quantity,lowStock\nCAP-3,"Cap\r\ntwo lines",0,\nKIT-5,寿司セット 🍣,-2,\nMUG-1,"Mug, blue",12,3\nSOAP-4,Savon de Marseille® – l’original,7,1\nTEE-2,"The ""classic"" tee",5,\n',
+    );
   });
 
   it('-o refuses to overwrite a file without --force; --json alone exports JSON on stdout', () => {

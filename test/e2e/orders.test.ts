@@ -15,20 +15,66 @@ function shop(mode: 'on-order' | 'on-payment') {
   return s;
 }
 
-const stock = (s: ReturnType<typeof shop>, sku: string, now = T0) => s.run(['stock', sku, '--json', '--now', now]).json.items[0];
+const stock = (s: ReturnType<typeof shop>, sku: string, now = T0) =>
+  s.run(['stock', sku, '--json', '--now', now]).json.items[0];
 
 describe('placing orders', () => {
   it('on-order reserves every line, all or nothing', () => {
     const s = shop('on-order');
-    const r = s.run(['order', 'place', '--item', 'MUG:1', '--item', 'TEE:2', '--provider', 'card', '--id', 'A', '--json', '--now', T0]);
+    const r = s.run([
+      'order',
+      'place',
+      '--item',
+      'MUG:1',
+      '--item',
+      'TEE:2',
+      '--provider',
+      'card',
+      '--id',
+      'A',
+      '--json',
+      '--now',
+      T0,
+    ]);
     expect(r.code).toBe(0);
-    expect(r.json).toMatchObject({ id: 'A', status: 'pending', mode: 'on-order', provider: 'card', placedAt: '2026-11-27T10:00:00.000Z',
-      expiresAt: '2026-11-27T10:30:00.000Z', lines: [{ sku: 'MUG', qty: 1 }, { sku: 'TEE', qty: 2 }], reserved: 3, oversoldUnits: 0, latePayment: false, duplicate: false });
+    expect(r.json).toMatchObject({
+      id: 'A',
+      status: 'pending',
+      mode: 'on-order',
+      provider: 'card',
+      placedAt: '2026-11-27T10:00:00.000Z',
+      expiresAt: '2026-11-27T10:30:00.000Z',
+      lines: [
+        { sku: 'MUG', qty: 1 },
+        { sku: 'TEE', qty: 2 },
+      ],
+      reserved: 3,
+      oversoldUnits: 0,
+      latePayment: false,
+      duplicate: false,
+    });
     expect(stock(s, 'MUG')).toMatchObject({ onHand: 2, reserved: 1, available: 1 });
     // The second line is short: nothing of the first is taken either.
-    const short = s.run(['order', 'place', '--item', 'TEE:1', '--item', 'MUG:2', '--provider', 'card', '--id', 'B', '--json', '--now', T0]);
+    const short = s.run([
+      'order',
+      'place',
+      '--item',
+      'TEE:1',
+      '--item',
+      'MUG:2',
+      '--provider',
+      'card',
+      '--id',
+      'B',
+      '--json',
+      '--now',
+      T0,
+    ]);
     expect(short.code).toBe(3);
-    expect(short.json.error).toMatchObject({ code: 'OUT_OF_STOCK', details: [{ sku: 'MUG', available: 1, requested: 2 }] });
+    expect(short.json.error).toMatchObject({
+      code: 'OUT_OF_STOCK',
+      details: [{ sku: 'MUG', available: 1, requested: 2 }],
+    });
     expect(short.stderr).toMatch(/MUG has 1 available, the order needs 2/);
     expect(stock(s, 'TEE')).toMatchObject({ reserved: 2, available: 3 });
     expect(s.run(['order', 'show', 'B']).code).toBe(3);
@@ -38,7 +84,9 @@ describe('placing orders', () => {
     const s = shop('on-payment');
     expect(s.run(['order', 'place', '--item', 'MUG:2', '--provider', 'boleto', '--id', 'A', '--now', T0]).code).toBe(0);
     expect(stock(s, 'MUG')).toMatchObject({ onHand: 2, reserved: 0, available: 2 });
-    expect(s.run(['order', 'place', '--item', 'MUG:3', '--provider', 'card', '--now', T0, '--json']).json.error.code).toBe('OUT_OF_STOCK');
+    expect(
+      s.run(['order', 'place', '--item', 'MUG:3', '--provider', 'card', '--now', T0, '--json']).json.error.code,
+    ).toBe('OUT_OF_STOCK');
   });
 
   it('the mode is resolved per provider at --now and recorded on the order', () => {
@@ -46,7 +94,8 @@ describe('placing orders', () => {
     s.run(['set-mode', 'on-order', '--provider', 'boleto']);
     s.run(['set-mode', 'on-order', '--from', at(1), '--until', at(2), '--now', T0]);
     const mode = (id: string, provider: string, now: string) =>
-      s.run(['order', 'place', '--item', 'TEE:1', '--provider', provider, '--id', id, '--json', '--now', now]).json.mode;
+      s.run(['order', 'place', '--item', 'TEE:1', '--provider', provider, '--id', id, '--json', '--now', now]).json
+        .mode;
     expect(mode('b', 'boleto', T0)).toBe('on-order');
     expect(mode('c1', 'card', T0)).toBe('on-payment');
     expect(mode('c2', 'card', at(1.5))).toBe('on-order');
@@ -64,7 +113,9 @@ describe('placing orders', () => {
       expect(r.code, item).toBe(2);
       expect(r.stderr).toMatch(/^inv: /);
     }
-    expect(s.run(['order', 'place', '--item', 'NOPE:1', '--provider', 'card', '--json']).json.error.code).toBe('UNKNOWN_SKU');
+    expect(s.run(['order', 'place', '--item', 'NOPE:1', '--provider', 'card', '--json']).json.error.code).toBe(
+      'UNKNOWN_SKU',
+    );
     expect(s.run(['order', 'place', '--item', 'NOPE:1', '--provider', 'card']).code).toBe(3);
     expect(s.run(['order', 'place', '--item', 'MUG:1', '--provider', 'bitcoin']).code).toBe(2);
     expect(s.run(['order', 'place', '--item', 'MUG:1']).code).toBe(2);
@@ -87,17 +138,37 @@ describe('placing orders', () => {
 describe('payment notifications', () => {
   it('on-order: pay turns the hold into a sale; fail and cancel release it', () => {
     const s = shop('on-order');
-    for (const id of ['P', 'F', 'C']) s.run(['order', 'place', '--item', 'TEE:1', '--provider', 'card', '--id', id, '--now', T0]);
+    for (const id of ['P', 'F', 'C'])
+      s.run(['order', 'place', '--item', 'TEE:1', '--provider', 'card', '--id', id, '--now', T0]);
     expect(stock(s, 'TEE')).toMatchObject({ onHand: 5, reserved: 3, available: 2 });
-    expect(s.run(['order', 'pay', 'P', '--json', '--now', at(0.1)]).json).toMatchObject({ status: 'paid', reserved: 0 });
-    expect(s.run(['order', 'fail', 'F', '--json', '--now', at(0.1)]).json).toMatchObject({ status: 'failed', reserved: 0 });
-    expect(s.run(['order', 'cancel', 'C', '--json', '--now', at(0.1)]).json).toMatchObject({ status: 'cancelled', reserved: 0 });
+    expect(s.run(['order', 'pay', 'P', '--json', '--now', at(0.1)]).json).toMatchObject({
+      status: 'paid',
+      reserved: 0,
+    });
+    expect(s.run(['order', 'fail', 'F', '--json', '--now', at(0.1)]).json).toMatchObject({
+      status: 'failed',
+      reserved: 0,
+    });
+    expect(s.run(['order', 'cancel', 'C', '--json', '--now', at(0.1)]).json).toMatchObject({
+      status: 'cancelled',
+      reserved: 0,
+    });
     expect(stock(s, 'TEE', at(0.1))).toMatchObject({ onHand: 4, reserved: 0, available: 4 });
-    const h = s.run(['history', 'TEE', '--json']).json.movements.map((m: { reason: string; orderId: string; onHandDelta: number; reservedDelta: number }) =>
-      [m.reason, m.orderId, m.onHandDelta, m.reservedDelta]);
+    const h = s
+      .run(['history', 'TEE', '--json'])
+      .json.movements.map((m: { reason: string; orderId: string; onHandDelta: number; reservedDelta: number }) => [
+        m.reason,
+        m.orderId,
+        m.onHandDelta,
+        m.reservedDelta,
+      ]);
     expect(h.slice(1)).toEqual([
-      ['order-placed', 'P', 0, 1], ['order-placed', 'F', 0, 1], ['order-placed', 'C', 0, 1],
-      ['order-paid', 'P', -1, -1], ['order-failed', 'F', 0, -1], ['order-cancelled', 'C', 0, -1],
+      ['order-placed', 'P', 0, 1],
+      ['order-placed', 'F', 0, 1],
+      ['order-placed', 'C', 0, 1],
+      ['order-paid', 'P', -1, -1],
+      ['order-failed', 'F', 0, -1],
+      ['order-cancelled', 'C', 0, -1],
     ]);
   });
 
@@ -105,7 +176,10 @@ describe('payment notifications', () => {
     const s = shop('on-payment');
     s.run(['order', 'place', '--item', 'MUG:2', '--provider', 'boleto', '--id', 'slow', '--now', T0]);
     s.run(['order', 'place', '--item', 'MUG:2', '--provider', 'card', '--id', 'fast', '--now', at(1)]);
-    expect(s.run(['order', 'pay', 'fast', '--json', '--now', at(1)]).json).toMatchObject({ status: 'paid', oversoldUnits: 0 });
+    expect(s.run(['order', 'pay', 'fast', '--json', '--now', at(1)]).json).toMatchObject({
+      status: 'paid',
+      oversoldUnits: 0,
+    });
     const r = s.run(['order', 'pay', 'slow', '--json', '--now', at(30)]);
     expect(r.code).toBe(0);
     expect(r.json).toMatchObject({ status: 'paid', oversoldUnits: 2, latePayment: false });
@@ -157,18 +231,32 @@ describe('expiry and late payments', () => {
     const s = shop('on-order');
     s.run(['order', 'place', '--item', 'MUG:2', '--provider', 'card', '--id', 'abandoned', '--now', T0]);
     const held = s.run(['stock', 'show', 'MUG', '--json', '--now', at(0.25)]).json;
-    expect(held).toMatchObject({ available: 0, holders: [{ orderId: 'abandoned', qty: 2, provider: 'card', expired: false, expiresAt: '2026-11-27T10:30:00.000Z' }] });
+    expect(held).toMatchObject({
+      available: 0,
+      holders: [
+        { orderId: 'abandoned', qty: 2, provider: 'card', expired: false, expiresAt: '2026-11-27T10:30:00.000Z' },
+      ],
+    });
     expect(s.run(['stock', 'show', 'MUG', '--now', at(0.25)]).stdout).toMatch(/abandoned\s+2\s+card\s+15m/);
     // After the 30-minute card window: available again before anyone runs expire.
     expect(stock(s, 'MUG', at(1))).toMatchObject({ onHand: 2, reserved: 0, available: 2 });
-    expect(s.run(['order', 'show', 'abandoned', '--json', '--now', at(1)]).json).toMatchObject({ status: 'expired', reserved: 0 });
-    expect(s.run(['order', 'place', '--item', 'MUG:2', '--provider', 'card', '--id', 'next', '--now', at(1)]).code).toBe(0);
+    expect(s.run(['order', 'show', 'abandoned', '--json', '--now', at(1)]).json).toMatchObject({
+      status: 'expired',
+      reserved: 0,
+    });
+    expect(
+      s.run(['order', 'place', '--item', 'MUG:2', '--provider', 'card', '--id', 'next', '--now', at(1)]).code,
+    ).toBe(0);
     expect(s.run(['verify']).code).toBe(0);
     const e = s.run(['expire', '--json', '--now', at(1)]);
     expect(e.json).toEqual({ expired: ['abandoned'] });
     expect(s.run(['expire', '--json', '--now', at(1)]).json).toEqual({ expired: [] });
     const h = s.run(['history', 'MUG', '--json']).json.movements;
-    expect(h.find((m: { reason: string }) => m.reason === 'order-expired')).toMatchObject({ orderId: 'abandoned', reservedDelta: -2, at: '2026-11-27T10:30:00.000Z' });
+    expect(h.find((m: { reason: string }) => m.reason === 'order-expired')).toMatchObject({
+      orderId: 'abandoned',
+      reservedDelta: -2,
+      at: '2026-11-27T10:30:00.000Z',
+    });
     expect(s.run(['verify']).code).toBe(0);
   });
 
@@ -191,7 +279,11 @@ describe('expiry and late payments', () => {
     s.run(['order', 'place', '--item', 'TEE:1', '--provider', 'card', '--id', 'a', '--now', T0]);
     s.run(['order', 'place', '--item', 'TEE:1', '--provider', 'boleto', '--id', 'b', '--now', T0]);
     s.run(['order', 'pay', 'b', '--now', T0]);
-    expect(s.run(['order', 'list', '--status', 'expired', '--json', '--now', at(1)]).json.orders.map((o: { id: string }) => o.id)).toEqual(['a']);
+    expect(
+      s
+        .run(['order', 'list', '--status', 'expired', '--json', '--now', at(1)])
+        .json.orders.map((o: { id: string }) => o.id),
+    ).toEqual(['a']);
     expect(s.run(['order', 'list', '--json', '--now', at(1)]).json.orders).toHaveLength(2);
     expect(s.run(['order', 'list', '--status', 'lost']).code).toBe(2);
   });
@@ -214,8 +306,21 @@ describe('inv apply', () => {
     const input = events.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join('\n') + '\n\n';
     const r = s.run(['apply', '-'], { input });
     expect(r.code).toBe(3);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => [l.line, l.ok])).toEqual([[1, true], [2, true], [3, false], [4, false], [5, true], [6, true], [7, false], [8, true], [9, true]]);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.line, l.ok])).toEqual([
+      [1, true],
+      [2, true],
+      [3, false],
+      [4, false],
+      [5, true],
+      [6, true],
+      [7, false],
+      [8, true],
+      [9, true],
+    ]);
     expect(lines[2].error.code).toBe('OUT_OF_STOCK');
     expect(lines[3].error.code).toBe('INVALID_INPUT');
     expect(lines[4].result).toMatchObject({ id: 'A', status: 'paid' });
@@ -227,20 +332,31 @@ describe('inv apply', () => {
 
   it('without --now, each event takes the time it is applied, not the time the stream started', async () => {
     const s = shop('on-order');
-    const p = spawn(process.execPath, [BIN, '--db', s.db, 'apply', '-'], { env: { PATH: process.env.PATH, HOME: s.dir } });
+    const p = spawn(process.execPath, [BIN, '--db', s.db, 'apply', '-'], {
+      env: { PATH: process.env.PATH, HOME: s.dir },
+    });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
-    p.stdin.write(`${JSON.stringify({ type: 'place', id: 'early', provider: 'card', items: [{ sku: 'TEE', qty: 1 }] })}\n`);
+    p.stdin.write(
+      `${JSON.stringify({ type: 'place', id: 'early', provider: 'card', items: [{ sku: 'TEE', qty: 1 }] })}\n`,
+    );
     await new Promise((r) => setTimeout(r, 1200));
-    p.stdin.end(`${JSON.stringify({ type: 'place', id: 'late', provider: 'card', items: [{ sku: 'TEE', qty: 1 }] })}\n`);
+    p.stdin.end(
+      `${JSON.stringify({ type: 'place', id: 'late', provider: 'card', items: [{ sku: 'TEE', qty: 1 }] })}\n`,
+    );
     await new Promise((r) => p.on('close', r));
-    const [a, b] = out.trim().split('\n').map((l) => JSON.parse(l).result.placedAt);
+    const [a, b] = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).result.placedAt);
     expect(Date.parse(b) - Date.parse(a)).toBeGreaterThanOrEqual(1000);
   });
 
   it('a live queue gets each answer before it sends the next event', async () => {
     const s = shop('on-order');
-    const p = spawn(process.execPath, [BIN, '--db', s.db, 'apply', '-'], { env: { PATH: process.env.PATH, HOME: s.dir } });
+    const p = spawn(process.execPath, [BIN, '--db', s.db, 'apply', '-'], {
+      env: { PATH: process.env.PATH, HOME: s.dir },
+    });
     let out = '';
     let wake = () => {};
     p.stdout.on('data', (d) => {
@@ -249,30 +365,46 @@ describe('inv apply', () => {
     });
     const answers = async (n: number) => {
       const deadline = Date.now() + 10_000;
-      while (out.split('\n').length - 1 < n && Date.now() < deadline) await new Promise<void>((r) => (wake = r, setTimeout(r, 200)));
+      while (out.split('\n').length - 1 < n && Date.now() < deadline)
+        await new Promise<void>((r) => ((wake = r), setTimeout(r, 200)));
       return out.split('\n').length - 1;
     };
     for (let i = 1; i <= 3; i++) {
-      p.stdin.write(`${JSON.stringify({ type: 'place', id: `live${i}`, provider: 'card', items: [{ sku: 'TEE', qty: 1 }] })}\n`);
+      p.stdin.write(
+        `${JSON.stringify({ type: 'place', id: `live${i}`, provider: 'card', items: [{ sku: 'TEE', qty: 1 }] })}\n`,
+      );
       expect(await answers(i)).toBe(i); // the stream stays open: the answer came without waiting for more input
     }
     p.stdin.end();
     await new Promise((r) => p.on('close', r));
-    expect(out.trim().split('\n').map((l) => JSON.parse(l).result.id)).toEqual(['live1', 'live2', 'live3']);
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).result.id),
+    ).toEqual(['live1', 'live2', 'live3']);
   });
 
   it('interrupted (Ctrl-C), it has said every event it applied, and only those', async () => {
     const s = shop('on-order');
     const file = join(s.dir, 'many.ndjson');
-    writeFileSync(file, Array.from({ length: 20_000 }, () => JSON.stringify({ type: 'stock-add', sku: 'MUG', delta: 1 })).join('\n'));
+    writeFileSync(
+      file,
+      Array.from({ length: 20_000 }, () => JSON.stringify({ type: 'stock-add', sku: 'MUG', delta: 1 })).join('\n'),
+    );
     const before = stock(s, 'MUG').onHand as number;
-    const p = spawn(process.execPath, [BIN, '--db', s.db, 'apply', file], { env: { PATH: process.env.PATH, HOME: s.dir } });
+    const p = spawn(process.execPath, [BIN, '--db', s.db, 'apply', file], {
+      env: { PATH: process.env.PATH, HOME: s.dir },
+    });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     setTimeout(() => p.kill('SIGINT'), 700);
     const code = await new Promise((r) => p.on('close', r));
     expect(code).toBe(130);
-    const said = out.trim().split('\n').filter((l) => JSON.parse(l).ok).length;
+    const said = out
+      .trim()
+      .split('\n')
+      .filter((l) => JSON.parse(l).ok).length;
     const applied = (stock(s, 'MUG').onHand as number) - before;
     expect(applied).toBeGreaterThan(0);
     expect(applied).toBeLessThan(20_000);
@@ -287,10 +419,13 @@ describe('inv apply', () => {
   it('--stop-on-error stops at the first failing line; a file path works as well as stdin', () => {
     const s = shop('on-order');
     const file = join(s.dir, 'events.ndjson');
-    writeFileSync(file, [
-      JSON.stringify({ type: 'place', id: 'A', provider: 'card', items: [{ sku: 'MUG', qty: 9 }] }),
-      JSON.stringify({ type: 'place', id: 'B', provider: 'card', items: [{ sku: 'MUG', qty: 1 }] }),
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ type: 'place', id: 'A', provider: 'card', items: [{ sku: 'MUG', qty: 9 }] }),
+        JSON.stringify({ type: 'place', id: 'B', provider: 'card', items: [{ sku: 'MUG', qty: 1 }] }),
+      ].join('\n'),
+    );
     const r = s.run(['apply', file, '--stop-on-error']);
     expect(r.code).toBe(3);
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
@@ -307,14 +442,19 @@ describe('concurrency: many inv processes on one store', () => {
     const s = tempStore();
     s.run(['stock', 'set', 'LAST', '20']);
     s.run(['set-mode', 'on-order']);
-    const attempts = Array.from({ length: 8 }, (_, p) => (async () => {
-      const codes: number[] = [];
-      for (let i = 0; i < 4; i++) {
-        const r = await invAsync(['--db', s.db, 'order', 'place', '--item', 'LAST:1', '--provider', 'card', '--id', `p${p}-${i}`], { home: s.dir, env: SLOW_MACHINE });
-        codes.push(r.code);
-      }
-      return codes;
-    })());
+    const attempts = Array.from({ length: 8 }, (_, p) =>
+      (async () => {
+        const codes: number[] = [];
+        for (let i = 0; i < 4; i++) {
+          const r = await invAsync(
+            ['--db', s.db, 'order', 'place', '--item', 'LAST:1', '--provider', 'card', '--id', `p${p}-${i}`],
+            { home: s.dir, env: SLOW_MACHINE },
+          );
+          codes.push(r.code);
+        }
+        return codes;
+      })(),
+    );
     const codes = (await Promise.all(attempts)).flat();
     expect(codes.filter((c) => c === 0)).toHaveLength(20);
     expect(codes.filter((c) => c === 3)).toHaveLength(12);
@@ -326,12 +466,18 @@ describe('concurrency: many inv processes on one store', () => {
     const s = tempStore();
     s.run(['stock', 'set', 'ITEM', '100', '--now', T0]);
     s.run(['set-mode', 'on-order']);
-    const input = Array.from({ length: 40 }, (_, i) => JSON.stringify({ type: 'place', id: `o${i}`, provider: 'boleto', items: [{ sku: 'ITEM', qty: 2 }] })).join('\n');
+    const input = Array.from({ length: 40 }, (_, i) =>
+      JSON.stringify({ type: 'place', id: `o${i}`, provider: 'boleto', items: [{ sku: 'ITEM', qty: 2 }] }),
+    ).join('\n');
     expect(s.run(['apply', '-', '--now', T0], { input }).code).toBe(0);
     // Even orders pay, odd ones fail; every notification is sent twice, all at once.
     const notices = Array.from({ length: 40 }, (_, i) => [i % 2 === 0 ? 'pay' : 'fail', `o${i}`, `evt-${i}`]);
     const runs = [...notices, ...notices].map(([t, id, ev]) =>
-      invAsync(['--db', s.db, '--now', at(1), 'order', t, id, '--event', ev, '--json'], { home: s.dir, env: SLOW_MACHINE }));
+      invAsync(['--db', s.db, '--now', at(1), 'order', t, id, '--event', ev, '--json'], {
+        home: s.dir,
+        env: SLOW_MACHINE,
+      }),
+    );
     const results = await Promise.all(runs);
     expect(results.every((r) => r.code === 0)).toBe(true);
     expect(results.filter((r) => r.json.duplicate)).toHaveLength(40);

@@ -10,11 +10,35 @@ describe('inv recommend', () => {
   const s = tempStore();
 
   it('slow provider → on-order, with reasons, simulated risk and the per-provider alternative', () => {
-    const r = s.run(['recommend', '--provider', 'boleto', '--provider', 'card', '--traffic', 'normal', '--stock-depth', '10', '--json', '--now', NOW]);
+    const r = s.run([
+      'recommend',
+      '--provider',
+      'boleto',
+      '--provider',
+      'card',
+      '--traffic',
+      'normal',
+      '--stock-depth',
+      '10',
+      '--json',
+      '--now',
+      NOW,
+    ]);
     expect(r.code).toBe(0);
-    expect(r.json).toMatchObject({ mode: 'on-order', temporary: false, until: null, alternative: { overrides: { boleto: 'on-order' } } });
+    expect(r.json).toMatchObject({
+      mode: 'on-order',
+      temporary: false,
+      until: null,
+      alternative: { overrides: { boleto: 'on-order' } },
+    });
     expect(r.json.reasons.length).toBeGreaterThan(2);
-    for (const m of ['on-order', 'on-payment']) expect(Object.keys(r.json.risk[m]).sort()).toEqual(['oversoldOrders', 'oversoldUnits', 'phantomRejected', 'rejected']);
+    for (const m of ['on-order', 'on-payment'])
+      expect(Object.keys(r.json.risk[m]).sort()).toEqual([
+        'oversoldOrders',
+        'oversoldUnits',
+        'phantomRejected',
+        'rejected',
+      ]);
     // Without late payments, on-order never oversells; on-payment has no phantom stockouts.
     expect(r.json.risk['on-payment'].phantomRejected).toBe(0);
     expect(r.json.risk['on-order'].oversoldOrders).toBe(0);
@@ -22,19 +46,64 @@ describe('inv recommend', () => {
   });
 
   it('a peak on shallow stock → on-order until the given end of the peak', () => {
-    const r = s.run(['recommend', '--provider', 'card,ideal', '--traffic', 'peak', '--stock-depth', '3', '--peak-from', '2026-11-27', '--peak-until', '2026-12-01', '--json', '--now', NOW]);
-    expect(r.json).toMatchObject({ mode: 'on-order', temporary: true, from: '2026-11-27T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' });
-    const human = s.run(['recommend', '--provider', 'card,ideal', '--traffic', 'peak', '--stock-depth', '3', '--peak-until', '2026-12-01', '--now', NOW]);
+    const r = s.run([
+      'recommend',
+      '--provider',
+      'card,ideal',
+      '--traffic',
+      'peak',
+      '--stock-depth',
+      '3',
+      '--peak-from',
+      '2026-11-27',
+      '--peak-until',
+      '2026-12-01',
+      '--json',
+      '--now',
+      NOW,
+    ]);
+    expect(r.json).toMatchObject({
+      mode: 'on-order',
+      temporary: true,
+      from: '2026-11-27T00:00:00.000Z',
+      until: '2026-12-01T00:00:00.000Z',
+    });
+    const human = s.run([
+      'recommend',
+      '--provider',
+      'card,ideal',
+      '--traffic',
+      'peak',
+      '--stock-depth',
+      '3',
+      '--peak-until',
+      '2026-12-01',
+      '--now',
+      NOW,
+    ]);
     expect(human.stdout).toMatch(/Recommendation: on-order for now, from .* until 2026-12-01T00:00:00.000Z/);
     expect(human.stdout).toMatch(/Apply it: inv set-mode on-order --from .* --until 2026-12-01T00:00:00.000Z/);
   });
 
   it('instant providers, normal traffic, deep stock → on-payment', () => {
-    expect(s.run(['recommend', '--provider', 'card', '--traffic', 'normal', '--stock-depth', '200', '--json']).json.mode).toBe('on-payment');
+    expect(
+      s.run(['recommend', '--provider', 'card', '--traffic', 'normal', '--stock-depth', '200', '--json']).json.mode,
+    ).toBe('on-payment');
   });
 
   it('the same inputs give the same advice (seeded)', () => {
-    const args = ['recommend', '--provider', 'konbini,paypal', '--traffic', 'busy', '--stock-depth', '8', '--json', '--now', NOW];
+    const args = [
+      'recommend',
+      '--provider',
+      'konbini,paypal',
+      '--traffic',
+      'busy',
+      '--stock-depth',
+      '8',
+      '--json',
+      '--now',
+      NOW,
+    ];
     expect(s.run(args).stdout).toBe(s.run(args).stdout);
   });
 
@@ -54,7 +123,10 @@ describe('inv recommend', () => {
     ['no provider', ['--traffic', 'normal']],
     ['negative stock depth', ['--provider', 'card', '--traffic', 'normal', '--stock-depth', '-5']],
     ['negative restock days', ['--provider', 'card', '--traffic', 'normal', '--restock-days', '-1']],
-    ['peak dates in the wrong order', ['--provider', 'card', '--traffic', 'peak', '--peak-from', '2026-12-01', '--peak-until', '2026-11-27']],
+    [
+      'peak dates in the wrong order',
+      ['--provider', 'card', '--traffic', 'peak', '--peak-from', '2026-12-01', '--peak-until', '2026-11-27'],
+    ],
     ['both depth sources', ['--provider', 'card', '--traffic', 'peak', '--stock-depth', '3', '--from-store']],
   ];
   for (const [what, args] of bad) {
@@ -85,11 +157,35 @@ describe('inv advise without a terminal', () => {
 
   it('runs from flags; --yes applies the temporary window, so the shop switches back by itself', () => {
     const s = tempStore();
-    const r = s.run(['advise', '--provider', 'card', '--traffic', 'peak', '--stock-depth', '2', '--peak-from', '2026-11-27', '--peak-until', '2026-12-01', '--restock-days', '3', '--yes', '--json', '--now', NOW]);
+    const r = s.run([
+      'advise',
+      '--provider',
+      'card',
+      '--traffic',
+      'peak',
+      '--stock-depth',
+      '2',
+      '--peak-from',
+      '2026-11-27',
+      '--peak-until',
+      '2026-12-01',
+      '--restock-days',
+      '3',
+      '--yes',
+      '--json',
+      '--now',
+      NOW,
+    ]);
     expect(r.code).toBe(0);
     expect(r.json).toMatchObject({ applied: 'recommended', mode: 'on-order', temporary: true });
-    expect(s.run(['mode', '--json', '--now', '2026-11-28']).json).toMatchObject({ effective: 'on-order', because: 'schedule' });
-    expect(s.run(['mode', '--json', '--now', '2026-12-01']).json).toMatchObject({ effective: 'on-payment', because: 'base' });
+    expect(s.run(['mode', '--json', '--now', '2026-11-28']).json).toMatchObject({
+      effective: 'on-order',
+      because: 'schedule',
+    });
+    expect(s.run(['mode', '--json', '--now', '2026-12-01']).json).toMatchObject({
+      effective: 'on-payment',
+      because: 'base',
+    });
   });
 
   it('without --yes it recommends and changes nothing', () => {
@@ -106,9 +202,18 @@ describe('start-up cost stays where it belongs', () => {
     s.run(['stock', 'set', 'A', '1']);
     const trace = join(s.dir, 'trace.txt');
     const loader = join(__dirname, '..', 'fixtures', 'trace-imports.mjs');
-    for (const args of [['mode'], ['stock', 'A'], ['order', 'place', '--item', 'A:1', '--provider', 'card'], ['recommend', '--provider', 'card', '--traffic', 'normal'], ['--help']]) {
+    for (const args of [
+      ['mode'],
+      ['stock', 'A'],
+      ['order', 'place', '--item', 'A:1', '--provider', 'card'],
+      ['recommend', '--provider', 'card', '--traffic', 'normal'],
+      ['--help'],
+    ]) {
       writeFileSync(trace, '');
-      const r = spawnSync(process.execPath, ['--import', loader, BIN, '--db', s.db, ...args], { env: { PATH: process.env.PATH, HOME: s.dir, INV_TRACE_FILE: trace }, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['--import', loader, BIN, '--db', s.db, ...args], {
+        env: { PATH: process.env.PATH, HOME: s.dir, INV_TRACE_FILE: trace },
+        encoding: 'utf8',
+      });
       expect(r.status, r.stderr).toBe(0);
       expect(readFileSync(trace, 'utf8'), args.join(' ')).not.toMatch(/@inquirer/);
     }
@@ -140,8 +245,17 @@ describe.skipIf(!hasTmux)('inv advise in a real terminal (tmux)', () => {
     };
     const keys = (...k: string[]) => tmux('send-keys', '-t', session, ...k);
     const done = join(s.dir, 'exit-code');
-    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '45',
-      `INV_NOW=${NOW} HOME=${s.dir} "${process.execPath}" "${BIN}" --db "${s.db}" advise; echo $? > "${done}"`);
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      session,
+      '-x',
+      '120',
+      '-y',
+      '45',
+      `INV_NOW=${NOW} HOME=${s.dir} "${process.execPath}" "${BIN}" --db "${s.db}" advise; echo $? > "${done}"`,
+    );
     try {
       await waitFor('Which payment methods');
       keys('Down', 'Down', 'Space', 'Enter'); // card
@@ -164,9 +278,15 @@ describe.skipIf(!hasTmux)('inv advise in a real terminal (tmux)', () => {
       }
       expect(readFileSync(done, 'utf8').trim()).toBe('0');
     } finally {
-      try { tmux('kill-session', '-t', session); } catch { /* already gone */ }
+      try {
+        tmux('kill-session', '-t', session);
+      } catch {
+        /* already gone */
+      }
     }
     const sched = s.run(['schedule', '--json', '--now', NOW]).json.schedule;
-    expect(sched).toMatchObject([{ mode: 'on-order', from: '2026-11-27T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' }]);
+    expect(sched).toMatchObject([
+      { mode: 'on-order', from: '2026-11-27T00:00:00.000Z', until: '2026-12-01T00:00:00.000Z' },
+    ]);
   });
 });

@@ -3,14 +3,44 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inv, tempDir, tempStore } from '../helpers.js';
 
-const METRICS = ['checkouts', 'placed', 'rejected', 'phantomRejected', 'paid', 'failed', 'expired', 'unitsSold',
-  'oversoldOrders', 'oversoldUnits', 'revenue', 'avgHeldUnits'];
+const METRICS = [
+  'checkouts',
+  'placed',
+  'rejected',
+  'phantomRejected',
+  'paid',
+  'failed',
+  'expired',
+  'unitsSold',
+  'oversoldOrders',
+  'oversoldUnits',
+  'revenue',
+  'avgHeldUnits',
+];
 
 describe('inv simulate', () => {
   const home = tempDir();
   const sim = (args: string[], input?: string) => inv(['simulate', ...args], { home, input });
-  const args = ['--hours', '24', '--checkouts-per-hour', '6', '--traffic', 'peak', '--provider', 'card:0.6,paypal:0.2', '--provider', 'boleto:0.2',
-    '--skus', '5', '--stock', '4', '--trials', '300', '--seed', '1234'];
+  const args = [
+    '--hours',
+    '24',
+    '--checkouts-per-hour',
+    '6',
+    '--traffic',
+    'peak',
+    '--provider',
+    'card:0.6,paypal:0.2',
+    '--provider',
+    'boleto:0.2',
+    '--skus',
+    '5',
+    '--stock',
+    '4',
+    '--trials',
+    '300',
+    '--seed',
+    '1234',
+  ];
 
   it('the same seed gives byte-identical --json, in the SPEC shape', () => {
     const a = sim([...args, '--json']);
@@ -20,7 +50,11 @@ describe('inv simulate', () => {
     expect(b.stdout).toBe(a.stdout);
     expect(Object.keys(a.json)).toEqual(['params', 'results']);
     expect(a.json.params).toMatchObject({ hours: 24, checkoutsPerHour: 6, traffic: 'peak', trials: 300, seed: 1234 });
-    expect(a.json.params.providers.map((p: { name: string; share: number }) => [p.name, p.share])).toEqual([['card', 0.6], ['paypal', 0.2], ['boleto', 0.2]]);
+    expect(a.json.params.providers.map((p: { name: string; share: number }) => [p.name, p.share])).toEqual([
+      ['card', 0.6],
+      ['paypal', 0.2],
+      ['boleto', 0.2],
+    ]);
     for (const mode of ['on-order', 'on-payment']) {
       for (const m of METRICS) {
         const v = a.json.results[mode][m];
@@ -30,7 +64,9 @@ describe('inv simulate', () => {
       }
     }
     // The trade-off of SPEC section 1 shows: Boleto makes on-payment oversell and on-order turn buyers away.
-    expect(a.json.results['on-payment'].oversoldOrders.mean).toBeGreaterThan(a.json.results['on-order'].oversoldOrders.mean);
+    expect(a.json.results['on-payment'].oversoldOrders.mean).toBeGreaterThan(
+      a.json.results['on-order'].oversoldOrders.mean,
+    );
     expect(a.json.results['on-order'].phantomRejected.mean).toBeGreaterThan(0);
     expect(a.json.results['on-payment'].phantomRejected).toEqual({ mean: 0, low: 0, high: 0 });
   });
@@ -57,13 +93,20 @@ describe('inv simulate', () => {
   it('runs the SPEC scenario, and its params run again as a scenario give the same output', () => {
     const dir = tempDir();
     const file = join(dir, 's.json');
-    writeFileSync(file, JSON.stringify({
-      hours: 24, checkoutsPerHour: 120, trials: 50, seed: 7, skus: [{ sku: 'MUG', stock: 5, price: 18.0 }],
-      providers: [
-        { name: 'card', share: 0.8, unpaidRate: 0.05, delayHours: { median: 0.02, p95: 0.1 }, windowHours: 1 },
-        { name: 'boleto', share: 0.2, unpaidRate: 0.4, delayHours: { median: 30, p95: 96 }, windowHours: 120 },
-      ],
-    }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        hours: 24,
+        checkoutsPerHour: 120,
+        trials: 50,
+        seed: 7,
+        skus: [{ sku: 'MUG', stock: 5, price: 18.0 }],
+        providers: [
+          { name: 'card', share: 0.8, unpaidRate: 0.05, delayHours: { median: 0.02, p95: 0.1 }, windowHours: 1 },
+          { name: 'boleto', share: 0.2, unpaidRate: 0.4, delayHours: { median: 30, p95: 96 }, windowHours: 120 },
+        ],
+      }),
+    );
     const a = sim(['--scenario', file, '--json']);
     expect(a.code).toBe(0);
     expect(a.json.results['on-payment'].revenue.mean).toBeCloseTo(18 * a.json.results['on-payment'].unitsSold.mean, 2);
@@ -103,12 +146,21 @@ describe('inv simulate refuses bad input (exit 2), one line per problem', () => 
 
   it('unknown traffic profile or provider, listing the known ones', () => {
     bad(['--traffic', 'crazy'], /--traffic: unknown traffic profile "crazy": use normal, busy, peak, flash/);
-    bad(['--provider', 'card,bitcoin'], /--provider bitcoin: unknown provider "bitcoin"; known: card, paypal, boleto, /);
+    bad(
+      ['--provider', 'card,bitcoin'],
+      /--provider bitcoin: unknown provider "bitcoin"; known: card, paypal, boleto, /,
+    );
   });
 
   it('shares that do not sum to 1, saying how they are treated', () => {
-    bad(['--provider', 'card:0.5,paypal:0.3'], /the shares \(card:0.5,paypal:0.3\) add up to 0.8, not 1: give shares that sum to 1, or leave one provider without a share/);
-    bad(['--provider', 'card:80,paypal:20'], /--provider card:80: the share must be a share above 0 and at most 1, got 80; shares are fractions that sum to 1/);
+    bad(
+      ['--provider', 'card:0.5,paypal:0.3'],
+      /the shares \(card:0.5,paypal:0.3\) add up to 0.8, not 1: give shares that sum to 1, or leave one provider without a share/,
+    );
+    bad(
+      ['--provider', 'card:80,paypal:20'],
+      /--provider card:80: the share must be a share above 0 and at most 1, got 80; shares are fractions that sum to 1/,
+    );
     const ok = inv(['simulate', '--trials', '3', '--seed', '1', '--provider', 'card:0.6,boleto', '--json'], { home });
     expect(ok.code).toBe(0);
     expect(ok.json.params.providers.map((p: { share: number }) => p.share)).toEqual([0.6, 0.4]);
@@ -123,10 +175,18 @@ describe('inv simulate refuses bad input (exit 2), one line per problem', () => 
     const dir = tempDir();
     writeFileSync(join(dir, 'broken.json'), '{"hours": 24,,}');
     bad(['--scenario', join(dir, 'broken.json')], /broken\.json: is not valid JSON/);
-    writeFileSync(join(dir, 'schema.json'), JSON.stringify({
-      hours: -1, traffic: 'weekend', skus: [{ sku: 'A' }],
-      providers: [{ name: 'card', share: 0.5, delayHours: { median: 5, p95: 1 } }, { name: 'boleto', share: 0.5, unpaidRate: 2 }],
-    }));
+    writeFileSync(
+      join(dir, 'schema.json'),
+      JSON.stringify({
+        hours: -1,
+        traffic: 'weekend',
+        skus: [{ sku: 'A' }],
+        providers: [
+          { name: 'card', share: 0.5, delayHours: { median: 5, p95: 1 } },
+          { name: 'boleto', share: 0.5, unpaidRate: 2 },
+        ],
+      }),
+    );
     const r = bad(['--scenario', join(dir, 'schema.json')], /invalid scenario .*schema\.json: 5 problems/);
     for (const line of [
       /^ {2}\$\.hours: must be a number above 0, got -1$/m,
@@ -134,7 +194,8 @@ describe('inv simulate refuses bad input (exit 2), one line per problem', () => 
       /^ {2}\$\.skus\[0\]\.stock: is missing$/m,
       /^ {2}\$\.providers\[0\]\.delayHours\.p95: 1 is below the median 5/m,
       /^ {2}\$\.providers\[1\]\.unpaidRate: must be a number from 0 to 1, got 2$/m,
-    ]) expect(r.stderr).toMatch(line);
+    ])
+      expect(r.stderr).toMatch(line);
     bad(['--scenario', join(dir, 'missing.json')], /cannot read the scenario .*missing\.json.*: no such file/);
   });
 });
@@ -162,7 +223,12 @@ describe('inv simulate --from-store', () => {
     const before = readFileSync(db);
     const r = run(['simulate', '--from-store', '--trials', '20', '--seed', '5', '--json']);
     expect(r.code).toBe(0);
-    expect(r.json.params.skus.map((s: { sku: string; stock: number }) => [s.sku, s.stock])).toEqual(expect.arrayContaining([['MUG', 1], ['POSTER', 40]]));
+    expect(r.json.params.skus.map((s: { sku: string; stock: number }) => [s.sku, s.stock])).toEqual(
+      expect.arrayContaining([
+        ['MUG', 1],
+        ['POSTER', 40],
+      ]),
+    );
     expect(readFileSync(db).equals(before)).toBe(true);
     expect(run(['verify']).code).toBe(0);
     const clash = run(['simulate', '--from-store', '--skus', '3']);
@@ -178,7 +244,14 @@ describe('inv demo: a simulated Black Friday on the sample shop', () => {
     expect(a.code).toBe(0);
     const bf = a.json.blackFriday;
     expect(bf.params).toMatchObject({ traffic: 'peak', hours: 24 });
-    expect(bf.params.skus.map((s: { sku: string }) => s.sku)).toEqual(['MUG', 'TEE-M', 'TEE-L', 'POSTER', 'TOTE', 'CANDLE']);
+    expect(bf.params.skus.map((s: { sku: string }) => s.sku)).toEqual([
+      'MUG',
+      'TEE-M',
+      'TEE-L',
+      'POSTER',
+      'TOTE',
+      'CANDLE',
+    ]);
     expect(bf.results['on-payment'].oversoldOrders.mean).toBeGreaterThan(bf.results['on-order'].oversoldOrders.mean);
     expect(bf.results['on-order'].phantomRejected.mean).toBeGreaterThan(0);
     expect(inv(['demo', '--json', '--now', '2026-11-27T00:00:00Z'], { home }).json.blackFriday).toEqual(bf);

@@ -18,7 +18,8 @@ function map(format: CsvFormat, header: string, records: string[][]) {
 }
 
 describe('Shopify inventory export', () => {
-  const header = 'Handle,Title,Option1 Name,Option1 Value,SKU,Location,Available (not editable),On hand (current),On hand (new)';
+  const header =
+    'Handle,Title,Option1 Name,Option1 Value,SKU,Location,Available (not editable),On hand (current),On hand (new)';
 
   it('takes the first non-empty of On hand (new), On hand (current); skips not stocked and rows without SKU', () => {
     const { layout, out } = map('shopify', header, [
@@ -38,7 +39,16 @@ describe('Shopify inventory export', () => {
 
   it('names the column of a bad quantity as it is written', () => {
     const { out } = map('shopify', header, [['mug', 'Mug', '', '', 'MUG', 'Shop', '1', '2.5', '']]);
-    expect(out).toEqual([{ refused: { line: 2, column: 'On hand (current)', value: '2.5', message: 'quantity "2.5" is not a whole number' } }]);
+    expect(out).toEqual([
+      {
+        refused: {
+          line: 2,
+          column: 'On hand (current)',
+          value: '2.5',
+          message: 'quantity "2.5" is not a whole number',
+        },
+      },
+    ]);
   });
 });
 
@@ -65,12 +75,16 @@ describe('Wix catalog_products.csv', () => {
 
 describe('Shopify product CSV', () => {
   it('variant rows inherit the product title; image rows and untracked variants are skipped', () => {
-    const { out } = map('shopify', 'Handle,Title,Option1 Value,Variant SKU,Variant Inventory Tracker,Variant Inventory Qty,Variant Price,Image Src', [
-      ['shirt', 'Shirt', 'S', 'SH-S', 'shopify', '2', '10', 'a.jpg'],
-      ['shirt', '', 'M', 'SH-M', 'shopify', '-1', '10', ''],
-      ['shirt', '', '', '', '', '', '', 'b.jpg'],
-      ['cap', 'Cap', 'Default Title', 'CAP', '', '0', '5', ''],
-    ]);
+    const { out } = map(
+      'shopify',
+      'Handle,Title,Option1 Value,Variant SKU,Variant Inventory Tracker,Variant Inventory Qty,Variant Price,Image Src',
+      [
+        ['shirt', 'Shirt', 'S', 'SH-S', 'shopify', '2', '10', 'a.jpg'],
+        ['shirt', '', 'M', 'SH-M', 'shopify', '-1', '10', ''],
+        ['shirt', '', '', '', '', '', '', 'b.jpg'],
+        ['cap', 'Cap', 'Default Title', 'CAP', '', '0', '5', ''],
+      ],
+    );
     expect(out).toEqual([
       expect.objectContaining({ sku: 'SH-S', qty: 2, name: 'Shirt / S', product: 'shirt' }),
       expect.objectContaining({ sku: 'SH-M', qty: -1, name: 'Shirt / M' }),

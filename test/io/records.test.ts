@@ -18,7 +18,11 @@ describe('CSV records and their first line', () => {
 
   it('counts lines from the header, through quoted line breaks (CRLF too) and blank lines', async () => {
     expect(await csv(text)).toEqual([
-      [['sku', 'name'], 1], [['A', 'two\r\nlines'], 2], [['B', 'x\ny\nz'], 5], [['C', 'say "hi", then go'], 8], [['D', 'last'], 9],
+      [['sku', 'name'], 1],
+      [['A', 'two\r\nlines'], 2],
+      [['B', 'x\ny\nz'], 5],
+      [['C', 'say "hi", then go'], 8],
+      [['D', 'last'], 9],
     ]);
   });
 
@@ -29,7 +33,9 @@ describe('CSV records and their first line', () => {
 
   it('refuses an unbalanced quote, naming the line it opens on', async () => {
     await expect(csv('sku,name\nA,ok\nB,"never closed\nC,x\n')).rejects.toMatchObject({
-      exitCode: 2, message: expect.stringMatching(/unbalanced quotes.*line 3/), details: [{ line: 3 }],
+      exitCode: 2,
+      message: expect.stringMatching(/unbalanced quotes.*line 3/),
+      details: [{ line: 3 }],
     });
   });
 
@@ -52,9 +58,17 @@ describe('the field separator, read off the header', () => {
 function json(kind: 'array' | 'ndjson', text: string, chunk = 0) {
   const objects: [Record<string, unknown>, number][] = [];
   const bad: Refusal[] = [];
-  const r = kind === 'array'
-    ? new JsonArrayRecords('t.json', (o, line) => objects.push([o, line]), (b) => bad.push(b))
-    : new NdjsonRecords((o, line) => objects.push([o, line]), (b) => bad.push(b));
+  const r =
+    kind === 'array'
+      ? new JsonArrayRecords(
+          't.json',
+          (o, line) => objects.push([o, line]),
+          (b) => bad.push(b),
+        )
+      : new NdjsonRecords(
+          (o, line) => objects.push([o, line]),
+          (b) => bad.push(b),
+        );
   const size = chunk || text.length;
   for (let i = 0; i < text.length; i += size) r.write(text.slice(i, i + size));
   r.end();
@@ -62,10 +76,14 @@ function json(kind: 'array' | 'ndjson', text: string, chunk = 0) {
 }
 
 describe('JSON records', () => {
-  const array = '[\n  {"sku": "A", "name": "brace } and \\" quote [", "quantity": 1},\n  {\n    "sku": "B",\n    "quantity": -2\n  }\n]\n';
+  const array =
+    '[\n  {"sku": "A", "name": "brace } and \\" quote [", "quantity": 1},\n  {\n    "sku": "B",\n    "quantity": -2\n  }\n]\n';
 
   it('splits an array into its objects, each with the line it starts on, across any chunking', () => {
-    const expected = [[{ sku: 'A', name: 'brace } and " quote [', quantity: 1 }, 2], [{ sku: 'B', quantity: -2 }, 3]];
+    const expected = [
+      [{ sku: 'A', name: 'brace } and " quote [', quantity: 1 }, 2],
+      [{ sku: 'B', quantity: -2 }, 3],
+    ];
     expect(json('array', array).objects).toEqual(expected);
     for (const size of [1, 5, 13]) expect(json('array', array, size).objects).toEqual(expected);
     expect(json('array', '[]').objects).toEqual([]);
@@ -88,7 +106,13 @@ describe('JSON records', () => {
 
   it('NDJSON: one object a line, blank lines and CRLF allowed, bad lines named', () => {
     const r = json('ndjson', '{"sku":"A","quantity":1}\r\n\r\n[1]\n{"sku":"B","quantity":2}\nnope', 4);
-    expect(r.objects).toEqual([[{ sku: 'A', quantity: 1 }, 1], [{ sku: 'B', quantity: 2 }, 4]]);
-    expect(r.bad.map((b) => [b.line, b.message])).toEqual([[3, 'the line is not an object'], [5, expect.stringMatching(/not valid JSON/)]]);
+    expect(r.objects).toEqual([
+      [{ sku: 'A', quantity: 1 }, 1],
+      [{ sku: 'B', quantity: 2 }, 4],
+    ]);
+    expect(r.bad.map((b) => [b.line, b.message])).toEqual([
+      [3, 'the line is not an object'],
+      [5, expect.stringMatching(/not valid JSON/)],
+    ]);
   });
 });

@@ -16,7 +16,8 @@ describe('quantities', () => {
   it('refuses fractions, exponents, hex, words and the out of range, saying why', () => {
     expect(parseQuantity('10.55')).toBe('quantity "10.55" is not a whole number');
     expect(parseQuantity('10.10')).toMatch(/not a whole number/);
-    for (const t of ['1e3', '0x10', 'ten', '1,000', 'not stocked']) expect(parseQuantity(t)).toMatch(/not a whole number/);
+    for (const t of ['1e3', '0x10', 'ten', '1,000', 'not stocked'])
+      expect(parseQuantity(t)).toMatch(/not a whole number/);
     expect(parseQuantity('')).toBe('quantity is empty');
     expect(parseQuantity('1000000001')).toBe('quantity 1000000001 is out of range (±1,000,000,000)');
     expect(parseQuantity('-99999999999999999999')).toMatch(/out of range/);
@@ -38,7 +39,7 @@ describe('headers', () => {
     expect(h.name(0)).toBe('SKU');
   });
 
-  it('auto picks platform signatures before inv\'s own columns', () => {
+  it("auto picks platform signatures before inv's own columns", () => {
     const pick = (cols: string) => openCsv('auto', new Header(cols.split(','))).format;
     expect(pick('sku,name,quantity')).toBe('csv');
     expect(pick('SKU,Qty')).toBe('csv');
@@ -53,7 +54,9 @@ describe('headers', () => {
   it('a named format says which columns it misses', () => {
     const r = openCsv('shopify', new Header(['sku', 'name', 'quantity'])).layout;
     expect(r).toEqual({ missing: expect.arrayContaining([expect.stringMatching(/quantity column/)]) });
-    expect(openCsv('auto', new Header(['name', 'price'])).layout).toEqual({ missing: [expect.stringMatching(/SKU/), expect.stringMatching(/quantity/)] });
+    expect(openCsv('auto', new Header(['name', 'price'])).layout).toEqual({
+      missing: [expect.stringMatching(/SKU/), expect.stringMatching(/quantity/)],
+    });
   });
 
   it('variant names leave out Shopify\'s "Default Title" and empty options', () => {

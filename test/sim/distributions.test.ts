@@ -33,9 +33,13 @@ describe('sfc32', () => {
 
 describe('log-normal payment delays', () => {
   // The sample q-quantile has standard error sqrt(q(1−q)/n) / f(x_q).
-  const quantileTolerance = (q: number, n: number, density: number) => Z * Math.sqrt((q * (1 - q)) / n) / density;
+  const quantileTolerance = (q: number, n: number, density: number) => (Z * Math.sqrt((q * (1 - q)) / n)) / density;
 
-  for (const [median, p95] of [[36, 96], [3 / 3600, 20 / 3600], [252, 470]]) {
+  for (const [median, p95] of [
+    [36, 96],
+    [3 / 3600, 20 / 3600],
+    [252, 470],
+  ]) {
     it(`median ${median} h and p95 ${p95} h come back from the samples`, () => {
       const law = delayLaw({ median, p95 });
       const r = new Rng(median * 1000);
@@ -96,7 +100,13 @@ describe('the event heap', () => {
 
   it('returns the ids pushed with each time', () => {
     const h = new EventHeap(2);
-    [[5, 50], [1, 10], [3, 30], [2, 20], [4, 40]].forEach(([t, id]) => h.push(t, id));
+    [
+      [5, 50],
+      [1, 10],
+      [3, 30],
+      [2, 20],
+      [4, 40],
+    ].forEach(([t, id]) => h.push(t, id));
     const ids: number[] = [];
     while (h.size > 0) ids.push(h.pop());
     expect(ids).toEqual([10, 20, 30, 40, 50]);
@@ -104,7 +114,7 @@ describe('the event heap', () => {
 });
 
 describe('traffic profiles', () => {
-  it('the daily curve has mean 1 over a day and the profile\'s peak at 20:00', () => {
+  it("the daily curve has mean 1 over a day and the profile's peak at 20:00", () => {
     for (const name of TRAFFIC_NAMES) {
       const p = TRAFFIC[name].peakToMean;
       let area = 0;
@@ -114,7 +124,7 @@ describe('traffic profiles', () => {
     }
   });
 
-  it('each profile scales the period\'s average rate by its multiplier; flash adds its burst', () => {
+  it("each profile scales the period's average rate by its multiplier; flash adds its burst", () => {
     for (const hours of [1, 7.5, 24, 72]) {
       expect(ratePieces(hours, 10, null).expected).toBeCloseTo(10 * hours, 9);
       expect(ratePieces(hours, 10, 'normal').expected).toBeCloseTo(10 * hours, 9);
@@ -131,7 +141,11 @@ describe('traffic profiles', () => {
 describe('Poisson arrivals', () => {
   // Counts per trial must be Poisson(Λ): mean Λ and variance Λ. The sample mean
   // has sd sqrt(Λ/n); the sample variance of a Poisson has sd ≈ sqrt((Λ + 2Λ²)/n).
-  for (const [traffic, hours, rate] of [[null, 10, 6], ['peak', 24, 2], ['flash', 6, 1]] as const) {
+  for (const [traffic, hours, rate] of [
+    [null, 10, 6],
+    ['peak', 24, 2],
+    ['flash', 6, 1],
+  ] as const) {
     it(`${traffic ?? 'constant'} traffic: checkouts per trial have mean and variance Λ`, () => {
       const trials = 4000;
       const sim = new Simulation(model({ hours, checkoutsPerHour: rate, traffic, trials, seed: 11 })).runAll();

@@ -5,7 +5,9 @@ import type { ProviderModel, SimModel, SkuModel } from '../../src/sim/index.js';
 export function phi(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * z);
-  const erf = 1 - (((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t) * Math.exp(-z * z);
+  const erf =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
   return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
@@ -24,5 +26,14 @@ export function skus(n: number, stock: number): SkuModel[] {
 }
 
 export function model(m: Partial<SimModel>): SimModel {
-  return { hours: 10, checkoutsPerHour: 10, traffic: null, trials: 100, seed: 1, skus: skus(1, 10), providers: [provider({ name: 'x' })], ...m };
+  return {
+    hours: 10,
+    checkoutsPerHour: 10,
+    traffic: null,
+    trials: 100,
+    seed: 1,
+    skus: skus(1, 10),
+    providers: [provider({ name: 'x' })],
+    ...m,
+  };
 }

@@ -30,7 +30,12 @@ describe('(a) on-payment, every payment after every arrival: oversold units = E[
   // the SKU's share of λ·hours·(1 − unpaidRate); SKUs are independent.
   const cases = [
     { name: 'fixed delay, one SKU', delay: { fixed: 15 }, weights: [1], stock: [38] },
-    { name: 'log-normal delay, three SKUs by weight', delay: { median: 30, p95: 31 }, weights: [1, 2, 3], stock: [5, 12, 21] },
+    {
+      name: 'log-normal delay, three SKUs by weight',
+      delay: { median: 30, p95: 31 },
+      weights: [1, 2, 3],
+      stock: [5, 12, 21],
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -38,11 +43,18 @@ describe('(a) on-payment, every payment after every arrival: oversold units = E[
       const rate = 5;
       const unpaid = 0.2;
       const trials = 3000;
-      const sim = new Simulation(model({
-        hours, checkoutsPerHour: rate, trials, seed: 2024,
-        skus: c.weights.map((w, i) => ({ sku: `S${i}`, stock: c.stock[i], price: 1, weight: w })),
-        providers: [provider({ name: 'slow', unpaidRate: unpaid, failShare: 0.5, windowHours: 100, delayHours: c.delay })],
-      })).runAll();
+      const sim = new Simulation(
+        model({
+          hours,
+          checkoutsPerHour: rate,
+          trials,
+          seed: 2024,
+          skus: c.weights.map((w, i) => ({ sku: `S${i}`, stock: c.stock[i], price: 1, weight: w })),
+          providers: [
+            provider({ name: 'slow', unpaidRate: unpaid, failShare: 0.5, windowHours: 100, delayHours: c.delay }),
+          ],
+        }),
+      ).runAll();
       const total = c.weights.reduce((a, b) => a + b, 0);
       const parts = c.weights.map((w, i) => poissonExcess((rate * hours * (1 - unpaid) * w) / total, c.stock[i]));
       const expected = parts.reduce((n, p) => n + p.mean, 0);
@@ -61,7 +73,16 @@ describe("(b) on-order, deep stock: mean units held follow Little's law, λ·W",
   // λ·E[W] with the start-up correction.
   function check(hours: number, rate: number, prov: ReturnType<typeof provider>, ew: number, ew2: number) {
     const trials = 300;
-    const sim = new Simulation(model({ hours, checkoutsPerHour: rate, trials, seed: 7, skus: [{ sku: 'DEEP', stock: 1e8, price: 1, weight: 1 }], providers: [prov] })).runAll();
+    const sim = new Simulation(
+      model({
+        hours,
+        checkoutsPerHour: rate,
+        trials,
+        seed: 7,
+        skus: [{ sku: 'DEEP', stock: 1e8, price: 1, weight: 1 }],
+        providers: [prov],
+      }),
+    ).runAll();
     const held = sim.perTrial('on-order', 'avgHeldUnits');
     const expected = rate * (ew - ew2 / (2 * hours));
     expect(Math.abs(mean(held) - expected)).toBeLessThan((Z * Math.sqrt(variance(held))) / Math.sqrt(trials));
@@ -84,17 +105,37 @@ describe("(b) on-order, deep stock: mean units held follow Little's law, λ·W",
     const eMin = Math.exp(mu + sigma ** 2 / 2) * phi((Math.log(w) - mu - sigma ** 2) / sigma) + w * beyond;
     const eMin2 = Math.exp(2 * mu + 2 * sigma ** 2) * phi((Math.log(w) - mu - 2 * sigma ** 2) / sigma) + w * w * beyond;
     const ew = (1 - u) * eMin + u * (f * (w / 2) + (1 - f) * w);
-    const ew2 = (1 - u) * eMin2 + u * (f * (w * w) / 3 + (1 - f) * w * w);
-    check(200, 20, provider({ name: 'mixed', unpaidRate: u, failShare: f, windowHours: w, delayHours: { median, p95 } }), ew, ew2);
+    const ew2 = (1 - u) * eMin2 + u * ((f * (w * w)) / 3 + (1 - f) * w * w);
+    check(
+      200,
+      20,
+      provider({ name: 'mixed', unpaidRate: u, failShare: f, windowHours: w, delayHours: { median, p95 } }),
+      ew,
+      ew2,
+    );
   });
 });
 
 describe('(c) what each mode can never do', () => {
   const m = model({
-    hours: 48, checkoutsPerHour: 6, traffic: 'peak', trials: 300, seed: 3,
-    skus: [{ sku: 'A', stock: 2, price: 1, weight: 1 }, { sku: 'B', stock: 10, price: 1, weight: 2 }],
+    hours: 48,
+    checkoutsPerHour: 6,
+    traffic: 'peak',
+    trials: 300,
+    seed: 3,
+    skus: [
+      { sku: 'A', stock: 2, price: 1, weight: 1 },
+      { sku: 'B', stock: 10, price: 1, weight: 2 },
+    ],
     providers: [
-      provider({ name: 'card', share: 0.5, unpaidRate: 0.1, failShare: 0.5, windowHours: 0.5, delayHours: { median: 0.001, p95: 0.01 } }),
+      provider({
+        name: 'card',
+        share: 0.5,
+        unpaidRate: 0.1,
+        failShare: 0.5,
+        windowHours: 0.5,
+        delayHours: { median: 0.001, p95: 0.01 },
+      }),
       provider({ name: 'boleto', share: 0.5, unpaidRate: 0.5, windowHours: 72, delayHours: { fixed: 30 } }),
     ],
   });

@@ -22,7 +22,9 @@ describe('opening a store', () => {
     const db = new Database(path, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect((db.prepare(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: string }).value).toBe('on-payment');
+    expect((db.prepare(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: string }).value).toBe(
+      'on-payment',
+    );
     db.close();
   });
 
@@ -69,11 +71,16 @@ describe('opening a store', () => {
     const store = openSqliteStore({ path });
     try {
       const now = t0 + H;
-      expect((await store.getOrder('held', now)).lines).toEqual([{ sku: 'A', qty: 3 }, { sku: 'C', qty: 1 }]);
+      expect((await store.getOrder('held', now)).lines).toEqual([
+        { sku: 'A', qty: 3 },
+        { sku: 'C', qty: 1 },
+      ]);
       expect((await store.getOrder('held', now)).reserved).toBe(4);
       expect((await store.getOrder('paid', now)).lines).toEqual([{ sku: 'C', qty: 1 }]);
       expect((await store.stockDetail('A', now)).holders.map((h) => [h.orderId, h.qty])).toEqual([['held', 3]]);
-      expect((await store.stockDetail('B', now)).awaitingPayment.map((h) => [h.orderId, h.qty])).toEqual([['waits', 2]]);
+      expect((await store.stockDetail('B', now)).awaitingPayment.map((h) => [h.orderId, h.qty])).toEqual([
+        ['waits', 2],
+      ]);
       // A SKU listed twice by the first version is one pending row, and the order still ends once.
       expect((await store.stockDetail('D', now)).holders.map((h) => [h.orderId, h.qty])).toEqual([['twice', 3]]);
       expect(await store.verify()).toEqual([]);
@@ -93,7 +100,9 @@ describe('opening a store', () => {
   });
 
   it('refuses a folder that does not exist (exit 4)', () => {
-    expect(() => openSqliteStore({ path: join(dir, 'missing', 'x.db') })).toThrow(expect.objectContaining({ exitCode: 4 }));
+    expect(() => openSqliteStore({ path: join(dir, 'missing', 'x.db') })).toThrow(
+      expect.objectContaining({ exitCode: 4 }),
+    );
   });
 });
 
@@ -109,9 +118,24 @@ type Op =
 
 const SKUS = ['A', 'B', 'C'];
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ k: fc.constant('adjust' as const), sku: fc.nat(2), set: fc.option(fc.nat(6), { nil: undefined }), add: fc.integer({ min: -3, max: 4 }) }),
-  fc.record({ k: fc.constant('place' as const), sku: fc.nat(2), qty: fc.integer({ min: 1, max: 3 }), provider: fc.constantFrom('card', 'boleto', 'konbini'), mode: fc.constantFrom<Mode>('on-order', 'on-payment') }),
-  fc.record({ k: fc.constantFrom('pay' as const, 'fail' as const, 'cancel' as const), order: fc.nat(30), event: fc.boolean() }),
+  fc.record({
+    k: fc.constant('adjust' as const),
+    sku: fc.nat(2),
+    set: fc.option(fc.nat(6), { nil: undefined }),
+    add: fc.integer({ min: -3, max: 4 }),
+  }),
+  fc.record({
+    k: fc.constant('place' as const),
+    sku: fc.nat(2),
+    qty: fc.integer({ min: 1, max: 3 }),
+    provider: fc.constantFrom('card', 'boleto', 'konbini'),
+    mode: fc.constantFrom<Mode>('on-order', 'on-payment'),
+  }),
+  fc.record({
+    k: fc.constantFrom('pay' as const, 'fail' as const, 'cancel' as const),
+    order: fc.nat(30),
+    event: fc.boolean(),
+  }),
   fc.record({ k: fc.constant('replay' as const), nth: fc.nat(30) }),
   fc.constant({ k: 'expire' as const }),
   fc.record({ k: fc.constant('tick' as const), hours: fc.constantFrom(0.1, 1, 10, 50) }),
@@ -142,12 +166,17 @@ async function run(ops: Op[], onlyMode?: Mode) {
     for (const sku of SKUS) await store.adjustStock({ sku, set: 3, nowMs: now });
     for (const o of ops) {
       if (o.k === 'tick') now += o.hours * H;
-      else if (o.k === 'adjust') await tolerant(store.adjustStock({ sku: SKUS[o.sku], set: o.set, add: o.set === undefined ? o.add : undefined, nowMs: now }));
+      else if (o.k === 'adjust')
+        await tolerant(
+          store.adjustStock({ sku: SKUS[o.sku], set: o.set, add: o.set === undefined ? o.add : undefined, nowMs: now }),
+        );
       else if (o.k === 'place') {
         await store.setBaseMode(onlyMode ?? o.mode);
         const id = `o${orders.length}`;
         const before = (await store.listStock({ skus: [SKUS[o.sku]], nowMs: now }))[0].available;
-        const placed = await tolerant(store.placeOrder({ id, provider: o.provider, lines: [{ sku: SKUS[o.sku], qty: o.qty }], nowMs: now }));
+        const placed = await tolerant(
+          store.placeOrder({ id, provider: o.provider, lines: [{ sku: SKUS[o.sku], qty: o.qty }], nowMs: now }),
+        );
         if (placed) orders.push(id);
         else expect(before).toBeLessThan(o.qty); // refused only when short
       } else if (o.k === 'expire') await store.expireDue(now);
@@ -162,7 +191,9 @@ async function run(ops: Op[], onlyMode?: Mode) {
         const id = orders[o.order % Math.max(1, orders.length)];
         if (!id) continue;
         const event = `e${notices.length}`;
-        const r = await tolerant(store.notify({ id, transition: o.k, eventId: o.event ? event : undefined, nowMs: now }));
+        const r = await tolerant(
+          store.notify({ id, transition: o.k, eventId: o.event ? event : undefined, nowMs: now }),
+        );
         if (r?.latePayment) late = true;
         if (r && o.event) notices.push({ id, t: o.k, event });
       }
@@ -193,13 +224,23 @@ describe('placing through the store itself', () => {
     try {
       await store.adjustStock({ sku: 'A', set: 5, nowMs: 0 });
       await store.setBaseMode('on-order');
-      const o = await store.placeOrder({ id: 'o1', provider: 'card', lines: [{ sku: 'A', qty: 1 }, { sku: 'A', qty: 2 }], nowMs: 0 });
+      const o = await store.placeOrder({
+        id: 'o1',
+        provider: 'card',
+        lines: [
+          { sku: 'A', qty: 1 },
+          { sku: 'A', qty: 2 },
+        ],
+        nowMs: 0,
+      });
       expect(o.lines).toEqual([{ sku: 'A', qty: 3 }]);
       expect((await store.stockDetail('A', 0)).holders.map((h) => [h.orderId, h.qty])).toEqual([['o1', 3]]);
-      await expect(store.placeOrder({ id: 'o1', provider: 'no-such-provider', lines: [{ sku: 'A', qty: 1 }], nowMs: 0 }))
-        .rejects.toMatchObject({ code: 'ORDER_EXISTS', exitCode: 3 });
-      await expect(store.placeOrder({ id: 'o2', provider: 'no-such-provider', lines: [{ sku: 'A', qty: 1 }], nowMs: 0 }))
-        .rejects.toMatchObject({ exitCode: 2 });
+      await expect(
+        store.placeOrder({ id: 'o1', provider: 'no-such-provider', lines: [{ sku: 'A', qty: 1 }], nowMs: 0 }),
+      ).rejects.toMatchObject({ code: 'ORDER_EXISTS', exitCode: 3 });
+      await expect(
+        store.placeOrder({ id: 'o2', provider: 'no-such-provider', lines: [{ sku: 'A', qty: 1 }], nowMs: 0 }),
+      ).rejects.toMatchObject({ exitCode: 2 });
       expect(await store.verify()).toEqual([]);
     } finally {
       store.close();
@@ -209,10 +250,16 @@ describe('placing through the store itself', () => {
 
 describe('ledger properties (fast-check)', () => {
   it('for any sequence of adjustments and orders, stock equals the ledger and every hold ends once', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 40 }), (ops) => run(ops)), { numRuns: 60, seed: 42 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), (ops) => run(ops)),
+      { numRuns: 60, seed: 42 },
+    );
   });
 
   it('on-order never drives available below zero (without late payments)', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(op, { maxLength: 40 }), (ops) => run(ops, 'on-order')), { numRuns: 60, seed: 7 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), (ops) => run(ops, 'on-order')),
+      { numRuns: 60, seed: 7 },
+    );
   });
 });

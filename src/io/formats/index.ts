@@ -25,7 +25,10 @@ const CSV_FORMATS: { name: CsvFormat; matches: (h: Header) => boolean; open: Ope
 ];
 
 /** The layout for a CSV header: the named format, or with `auto` the first whose signature matches. */
-export function openCsv(format: CsvFormat | 'auto', h: Header): { format: CsvFormat; layout: Layout | { missing: string[] } } {
+export function openCsv(
+  format: CsvFormat | 'auto',
+  h: Header,
+): { format: CsvFormat; layout: Layout | { missing: string[] } } {
   const f = format === 'auto' ? CSV_FORMATS.find((c) => c.matches(h))! : CSV_FORMATS.find((c) => c.name === format)!;
   return { format: f.name, layout: f.open(h) };
 }

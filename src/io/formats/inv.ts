@@ -17,7 +17,8 @@ export const LOW_KEYS = ['lowstock', 'low stock', 'low_stock'];
 function lowStock(text: string): number | null | string {
   const t = text.trim();
   if (t === '' || t.toLowerCase() === 'none') return null;
-  if (!/^\d+$/.test(t) || Number(t) > MAX_QTY) return `lowStock "${text}" is not a whole number from 0 to 1,000,000,000 (or empty for none)`;
+  if (!/^\d+$/.test(t) || Number(t) > MAX_QTY)
+    return `lowStock "${text}" is not a whole number from 0 to 1,000,000,000 (or empty for none)`;
   return Number(t);
 }
 
@@ -45,7 +46,13 @@ export function invCsv(h: Header): Layout | { missing: string[] } {
         }
         lowValue = v;
       }
-      emit(sink, layout, { line, sku: cell(cells, sku), quantity: cell(cells, qty), name: name >= 0 ? cell(cells, name) : null, lowStock: lowValue });
+      emit(sink, layout, {
+        line,
+        sku: cell(cells, sku),
+        quantity: cell(cells, qty),
+        name: name >= 0 ? cell(cells, name) : null,
+        lowStock: lowValue,
+      });
     },
     flush() {},
   };
@@ -70,7 +77,8 @@ export function mapInvObject(o: Record<string, unknown>, line: number, sink: Sin
     if (typeof v === 'number') return String(v);
     return undefined as never;
   };
-  const bad = (key: string, message: string) => sink.refuse({ line, column: key, value: JSON.stringify(o[key]) ?? '', message });
+  const bad = (key: string, message: string) =>
+    sink.refuse({ line, column: key, value: JSON.stringify(o[key]) ?? '', message });
   let ok = true;
   if (skuKey === undefined) {
     sink.refuse({ line, column: 'sku', value: '', message: 'the object has no "sku"' });
@@ -80,7 +88,12 @@ export function mapInvObject(o: Record<string, unknown>, line: number, sink: Sin
     ok = false;
   }
   if (qtyKey === undefined) {
-    sink.refuse({ line, column: 'quantity', value: '', message: 'the object has no "quantity" (or qty, onHand, stock)' });
+    sink.refuse({
+      line,
+      column: 'quantity',
+      value: '',
+      message: 'the object has no "quantity" (or qty, onHand, stock)',
+    });
     ok = false;
   } else if (typeof o[qtyKey] !== 'number' && typeof o[qtyKey] !== 'string') {
     bad(qtyKey, `"${qtyKey}" must be a whole number`);
@@ -103,7 +116,16 @@ export function mapInvObject(o: Record<string, unknown>, line: number, sink: Sin
     }
   }
   if (!ok) return;
-  emit(sink, { skuColumn: skuKey!, quantityColumn: qtyKey! }, {
-    line, sku: text(skuKey)!, quantity: text(qtyKey)!, name: text(nameKey), lowStock: low,
-  }, nameKey);
+  emit(
+    sink,
+    { skuColumn: skuKey!, quantityColumn: qtyKey! },
+    {
+      line,
+      sku: text(skuKey)!,
+      quantity: text(qtyKey)!,
+      name: text(nameKey),
+      lowStock: low,
+    },
+    nameKey,
+  );
 }

@@ -26,7 +26,13 @@ export function magento(h: Header): Layout | { missing: string[] } {
     map(cells: string[], line: number, sink: Sink) {
       const s = cell(cells, sku);
       if (s.trim() === '') return sink.skip(line, 'no-sku');
-      emit(sink, layout, { line, sku: s, quantity: cell(cells, qty), name: null, location: cell(cells, source).trim() });
+      emit(sink, layout, {
+        line,
+        sku: s,
+        quantity: cell(cells, qty),
+        name: null,
+        location: cell(cells, source).trim(),
+      });
     },
     flush() {},
   };

@@ -16,7 +16,7 @@ import { cell, emit, variantName, type Header, type Layout, type Sink } from '..
 const OPTION_VALUES = ['option1 value', 'option2 value', 'option3 value'];
 
 export function isShopify(h: Header): boolean {
-  return (h.has('handle', 'url handle') && (isInventory(h) || isProductCsv(h)));
+  return h.has('handle', 'url handle') && (isInventory(h) || isProductCsv(h));
 }
 
 function isInventory(h: Header): boolean {
@@ -32,7 +32,9 @@ export function shopify(h: Header): Layout | { missing: string[] } {
   if (isProductCsv(h)) return productCsv(h);
   const missing: string[] = [];
   if (!h.has('sku', 'variant sku')) missing.push('SKU column (SKU or Variant SKU)');
-  missing.push('quantity column (On hand, On hand (new), On hand (current), Variant Inventory Qty or Inventory quantity)');
+  missing.push(
+    'quantity column (On hand, On hand (new), On hand (current), Variant Inventory Qty or Inventory quantity)',
+  );
   return { missing };
 }
 
@@ -58,12 +60,22 @@ function inventory(h: Header): Layout | { missing: string[] } {
       let col = qtyCols.find((i) => cell(cells, i).trim() !== '') ?? qtyCols[qtyCols.length - 1];
       const q = cell(cells, col);
       if (q.trim().toLowerCase() === 'not stocked') return sink.skip(line, 'not-stocked');
-      emit(sink, { skuColumn: layout.skuColumn, quantityColumn: h.name(col) }, {
-        line, sku: s, quantity: q,
-        name: variantName(cell(cells, title), options.map((i) => cell(cells, i))),
-        location: cell(cells, location).trim(),
-        product: cell(cells, handle),
-      }, h.name(title));
+      emit(
+        sink,
+        { skuColumn: layout.skuColumn, quantityColumn: h.name(col) },
+        {
+          line,
+          sku: s,
+          quantity: q,
+          name: variantName(
+            cell(cells, title),
+            options.map((i) => cell(cells, i)),
+          ),
+          location: cell(cells, location).trim(),
+          product: cell(cells, handle),
+        },
+        h.name(title),
+      );
     },
     flush() {},
   };
@@ -97,8 +109,12 @@ function productCsv(h: Header): Layout {
       const s = cell(cells, sku);
       const q = cell(cells, qty);
       const opts = options.map((i) => cell(cells, i));
-      const isVariant = s.trim() !== '' || q.trim() !== '' || cell(cells, tracker).trim() !== ''
-        || cell(cells, price).trim() !== '' || opts.some((o) => o.trim() !== '');
+      const isVariant =
+        s.trim() !== '' ||
+        q.trim() !== '' ||
+        cell(cells, tracker).trim() !== '' ||
+        cell(cells, price).trim() !== '' ||
+        opts.some((o) => o.trim() !== '');
       if (!isVariant) return sink.skip(line, 'not-a-variant');
       if (s.trim() === '') return sink.skip(line, 'no-sku');
       if (tracker >= 0 && cell(cells, tracker).trim() === '') return sink.skip(line, 'not-tracked');

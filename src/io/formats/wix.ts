@@ -51,13 +51,21 @@ export function wix(h: Header): Layout | { missing: string[] } {
       }
       if (kind !== 'Variant') {
         release(sink);
-        sink.refuse({ line, column: h.name(type), value: kind, message: `fieldType "${kind}" is neither Product nor Variant` });
+        sink.refuse({
+          line,
+          column: h.name(type),
+          value: kind,
+          message: `fieldType "${kind}" is neither Product nor Variant`,
+        });
         return;
       }
       if (pending !== null && pending.handle === hd) sink.skip(pending.line, 'placeholder');
       else release(sink);
       pending = null;
-      const variant = variantName(product.handle === hd ? product.name : '', options.map((i) => cell(cells, i)));
+      const variant = variantName(
+        product.handle === hd ? product.name : '',
+        options.map((i) => cell(cells, i)),
+      );
       take(sink, { line, handle: hd, sku: cell(cells, sku), inventory: cell(cells, inv), name: variant });
     },
     flush(sink: Sink) {

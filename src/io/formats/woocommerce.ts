@@ -29,7 +29,12 @@ export function wooCommerce(h: Header): Layout | { missing: string[] } {
       const q = cell(cells, stock);
       if (q.trim() === '') return sink.skip(line, 'not-tracked');
       const product = cell(cells, id).trim();
-      emit(sink, layout, { line, sku: s, quantity: q, name: cell(cells, name).trim(), product: product === '' ? null : product }, h.name(name));
+      emit(
+        sink,
+        layout,
+        { line, sku: s, quantity: q, name: cell(cells, name).trim(), product: product === '' ? null : product },
+        h.name(name),
+      );
     },
     flush() {},
   };
