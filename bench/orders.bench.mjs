@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, benchEnv, median, paired, row, scratch, timed } from './lib.mjs';
+import { BIN, benchEnv, row, scratch, timed } from './lib.mjs';
 
 const NOW = '2026-11-27T10:00:00Z';
 const SKUS = 1000;

@@ -57,10 +57,7 @@ function makeContext(io: Io, g: Globals): Context {
 
 /** SPEC section 3: $XDG_DATA_HOME/inv/inventory.db, else ~/.local/share/inv/inventory.db. */
 function defaultPath(env: NodeJS.ProcessEnv): string {
-  const base =
-    env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/')
-      ? env.XDG_DATA_HOME
-      : join(env.HOME || homedir(), '.local', 'share');
+  const base = env.XDG_DATA_HOME?.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
   return join(base, 'inv', 'inventory.db');
 }
 

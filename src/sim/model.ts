@@ -272,10 +272,12 @@ export function parseScenario(text: string, label: string): { input: ModelInput;
     else {
       const skus: SkuModel[] = [];
       const seen = new Map<string, number>();
-      doc.skus.forEach((s: unknown, i: number) => {
+      for (const [i, s] of (doc.skus as unknown[]).entries()) {
         const path = `$.skus[${i}]`;
-        if (!isObject(s))
-          return void problems.push({ path, message: `must be an object { "sku", "stock" }, got ${show(s)}` });
+        if (!isObject(s)) {
+          problems.push({ path, message: `must be an object { "sku", "stock" }, got ${show(s)}` });
+          continue;
+        }
         unknownFields(s, SKU_FIELDS, path, problems);
         let sku: string | undefined;
         if (typeof s.sku !== 'string')
@@ -296,7 +298,7 @@ export function parseScenario(text: string, label: string): { input: ModelInput;
         const weight = field<number>(s, 'weight', path, positive, problems);
         if (sku !== undefined && stock !== undefined)
           skus.push({ sku, stock, price: price ?? DEFAULTS.price, weight: weight ?? 1 });
-      });
+      }
       input.skus = skus;
     }
   }
@@ -309,13 +311,17 @@ export function parseScenario(text: string, label: string): { input: ModelInput;
     } else {
       input.providersPath = '$.providers';
       input.providers = [];
-      doc.providers.forEach((p: unknown, i: number) => {
+      for (const [i, p] of (doc.providers as unknown[]).entries()) {
         const path = `$.providers[${i}]`;
-        if (!isObject(p))
-          return void problems.push({ path, message: `must be an object { "name", "share" }, got ${show(p)}` });
+        if (!isObject(p)) {
+          problems.push({ path, message: `must be an object { "name", "share" }, got ${show(p)}` });
+          continue;
+        }
         unknownFields(p, PROVIDER_FIELDS, path, problems);
-        if (typeof p.name !== 'string' || p.name === '')
-          return void problems.push({ path: `${path}.name`, message: `must be a provider name, got ${show(p.name)}` });
+        if (typeof p.name !== 'string' || p.name === '') {
+          problems.push({ path: `${path}.name`, message: `must be a provider name, got ${show(p.name)}` });
+          continue;
+        }
         const choice: ProviderChoice = {
           name: p.name,
           path,
@@ -329,7 +335,7 @@ export function parseScenario(text: string, label: string): { input: ModelInput;
         if ('lateDelayHours' in p)
           choice.lateDelayHours = parseDelay(p.lateDelayHours, `${path}.lateDelayHours`, problems);
         input.providers!.push(choice);
-      });
+      }
     }
   }
   return { input, problems };

@@ -140,7 +140,10 @@ class TempStager implements Stager {
     let i = 0;
     if (rows >= BATCH) {
       let full = this.full.get(cols);
-      if (!full) this.full.set(cols, (full = this.db.prepare(insertSql(this.table, cols, BATCH))));
+      if (!full) {
+        full = this.db.prepare(insertSql(this.table, cols, BATCH));
+        this.full.set(cols, full);
+      }
       for (; i + BATCH <= rows; i += BATCH) full.run(params.slice(i * cols, (i + BATCH) * cols));
     }
     if (i < rows) this.db.prepare(insertSql(this.table, cols, rows - i)).run(params.slice(i * cols));

@@ -366,7 +366,10 @@ describe('inv apply', () => {
     const answers = async (n: number) => {
       const deadline = Date.now() + 10_000;
       while (out.split('\n').length - 1 < n && Date.now() < deadline)
-        await new Promise<void>((r) => ((wake = r), setTimeout(r, 200)));
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, 200);
+        });
       return out.split('\n').length - 1;
     };
     for (let i = 1; i <= 3; i++) {

@@ -12,7 +12,9 @@ function map(format: CsvFormat, header: string, records: string[][]) {
     skip: (line, skip) => out.push({ skip, line }),
     refuse: (refused) => out.push({ refused }),
   };
-  records.forEach((cells, i) => layout.map(cells, i + 2, sink));
+  records.forEach((cells, i) => {
+    layout.map(cells, i + 2, sink);
+  });
   layout.flush(sink);
   return { layout, out };
 }

@@ -106,7 +106,9 @@ describe('the event heap', () => {
       [3, 30],
       [2, 20],
       [4, 40],
-    ].forEach(([t, id]) => h.push(t, id));
+    ].forEach(([t, id]) => {
+      h.push(t, id);
+    });
     const ids: number[] = [];
     while (h.size > 0) ids.push(h.pop());
     expect(ids).toEqual([10, 20, 30, 40, 50]);

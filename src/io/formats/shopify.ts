@@ -57,7 +57,7 @@ function inventory(h: Header): Layout | { missing: string[] } {
     map(cells: string[], line: number, sink: Sink) {
       const s = cell(cells, sku);
       if (s.trim() === '') return sink.skip(line, 'no-sku');
-      let col = qtyCols.find((i) => cell(cells, i).trim() !== '') ?? qtyCols[qtyCols.length - 1];
+      const col = qtyCols.find((i) => cell(cells, i).trim() !== '') ?? qtyCols[qtyCols.length - 1];
       const q = cell(cells, col);
       if (q.trim().toLowerCase() === 'not stocked') return sink.skip(line, 'not-stocked');
       emit(

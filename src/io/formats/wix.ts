@@ -79,9 +79,15 @@ export function wix(h: Header): Layout | { missing: string[] } {
   }
 
   function take(sink: Sink, r: Pending): void {
-    if (r.sku.trim() === '') return sink.skip(r.line, 'no-sku');
+    if (r.sku.trim() === '') {
+      sink.skip(r.line, 'no-sku');
+      return;
+    }
     const v = r.inventory.trim();
-    if (v === '' || v.toLowerCase() === 'instock') return sink.skip(r.line, 'not-tracked');
+    if (v === '' || v.toLowerCase() === 'instock') {
+      sink.skip(r.line, 'not-tracked');
+      return;
+    }
     const quantity = v.toLowerCase() === 'outofstock' ? '0' : r.inventory;
     emit(sink, layout, { line: r.line, sku: r.sku, quantity, name: r.name, product: r.handle });
   }
