@@ -4,7 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { EXIT, isInvError } from './core/errors.js';
-import type { Io } from './cli/context.js';
+import type { Io } from './commands/context.js';
 import { buildProgram } from './cli/program.js';
 
 export async function main(io: Io): Promise<number> {

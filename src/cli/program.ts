@@ -3,63 +3,11 @@
  * the one command that runs. Nothing here decides anything about stock.
  */
 import { Command, Option } from 'commander';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import { UsageError } from '../core/errors.js';
-import { parseInteger, parseTime } from '../core/values.js';
+import { parseInteger } from '../core/values.js';
 import type { Output } from '../commands/output.js';
-import { colourWanted, makeStyle } from '../render/style.js';
-import type { Context, Io } from './context.js';
-
-interface Globals {
-  db?: string;
-  now?: string;
-  json?: boolean;
-  color?: boolean;
-  quiet?: boolean;
-}
-
-function makeContext(io: Io, g: Globals): Context {
-  const nowText = g.now ?? io.env.INV_NOW;
-  const nowMs =
-    nowText !== undefined && nowText !== ''
-      ? parseTime(g.now !== undefined ? '--now' : 'INV_NOW', nowText)
-      : Date.now();
-  const timeoutText = io.env.INV_BUSY_TIMEOUT;
-  const busyTimeoutMs = timeoutText ? parseInteger('INV_BUSY_TIMEOUT', timeoutText, { min: 0 }) : 5000;
-  const dbGiven = g.db ?? (io.env.INV_DB || undefined);
-  const colour = colourWanted({ isTTY: Boolean(io.stdout.isTTY), env: io.env, noColor: g.color === false });
-  const errColour = colourWanted({ isTTY: Boolean(io.stderr.isTTY), env: io.env, noColor: g.color === false });
-  const errStyle = makeStyle(errColour);
-  const quiet = Boolean(g.quiet);
-  const fixedNow = nowText !== undefined && nowText !== '';
-  return {
-    io,
-    nowMs,
-    clock: () => (fixedNow ? nowMs : Date.now()),
-    json: Boolean(g.json),
-    quiet,
-    colour,
-    style: makeStyle(colour),
-    dbPath: dbGiven ?? defaultPath(io.env),
-    dbIsDefault: dbGiven === undefined,
-    dbFromFlag: g.db !== undefined,
-    busyTimeoutMs,
-    note: (line) => {
-      if (!quiet) io.stderr.write(`${line}\n`);
-    },
-    warn: (line) => {
-      io.stderr.write(`${errStyle.yellow('warning:')} ${line}\n`);
-    },
-  };
-}
-
-/** SPEC section 3: $XDG_DATA_HOME/inv/inventory.db, else ~/.local/share/inv/inventory.db. */
-function defaultPath(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_DATA_HOME?.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
-  return join(base, 'inv', 'inventory.db');
-}
+import { type Context, type Globals, type Io, makeContext } from '../commands/context.js';
 
 function recommendArgs(o: Record<string, unknown>) {
   return {

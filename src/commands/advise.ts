@@ -9,19 +9,14 @@ import type { Store } from '../core/ports.js';
 import { mergeCatalogue } from '../core/providers.js';
 import { SHALLOW_UNITS, type TrafficLevel } from '../core/recommend.js';
 import { iso, parseInteger, parseTime } from '../core/values.js';
-import { withStore, type Context } from '../cli/context.js';
+import { withStore } from '../store/with-store.js';
+import type { Context } from './context.js';
 import { hours } from '../render/provider.js';
 import { renderRecommendation } from '../render/recommend.js';
 import { safe } from '../render/style.js';
 import { output, type Output } from './output.js';
-import {
-  parseParams,
-  readDepth,
-  recommendWith,
-  splitProviders,
-  type RecommendOptions,
-  type RecommendResult,
-} from './recommend.js';
+import { parseParams, readDepth, recommendWith, splitProviders, type RecommendOptions } from './recommend.js';
+import type { RecommendResult } from '../core/recommend.js';
 
 export interface AdviseOptions extends RecommendOptions {
   yes?: boolean;
@@ -203,7 +198,7 @@ export async function advise(o: AdviseOptions, ctx: Context): Promise<Output> {
   if (o.alternative && !o.yes)
     throw new UsageError('--alternative applies the per-provider alternative and needs --yes');
   try {
-    return await withStore(ctx, async (store) => {
+    return await withStore(ctx.store, async (store) => {
       const answers = interactive ? await gather(o, ctx, store) : o;
       const params = parseParams(answers, ctx.nowMs);
       const rec = await recommendWith(store, params, ctx.nowMs);

@@ -9,9 +9,9 @@ import { mergeLines } from '../core/lifecycle.js';
 import type { Store } from '../core/ports.js';
 import { checkProviderName } from '../core/providers.js';
 import { checkEventId, checkName, checkOrderId, checkSku, parseInteger, parseTime } from '../core/values.js';
-import { withStore, type Context } from '../cli/context.js';
+import { withStore } from '../store/with-store.js';
+import type { Context, Ids } from './context.js';
 import { openSource } from '../io/source.js';
-import { newOrderId } from './order.js';
 import type { Output } from './output.js';
 import { LineWriter } from './stream.js';
 
@@ -32,7 +32,7 @@ const int = (e: Event, key: string, min?: number): number => {
 };
 
 /** Applies one parsed event; the result is what the matching single command prints with --json. */
-export async function applyEvent(store: Store, e: Event, defaultNowMs: number): Promise<unknown> {
+export async function applyEvent(store: Store, e: Event, defaultNowMs: number, ids: Ids): Promise<unknown> {
   const nowMs = e.at === undefined || e.at === null ? defaultNowMs : parseTime('"at"', String(e.at));
   switch (e.type) {
     case 'place': {
@@ -44,7 +44,7 @@ export async function applyEvent(store: Store, e: Event, defaultNowMs: number): 
           return { sku: str(it as Event, 'sku', checkSku), qty: int(it as Event, 'qty', 1) };
         }),
       );
-      const id = optStr(e, 'id', checkOrderId) ?? newOrderId();
+      const id = optStr(e, 'id', checkOrderId) ?? ids.orderId();
       return store.placeOrder({ id, provider: str(e, 'provider', checkProviderName), lines, nowMs });
     }
     case 'pay':
@@ -98,7 +98,7 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
   let firstFailure = 0;
   let applied = 0;
   let failed = 0;
-  await withStore(ctx, async (store) => {
+  await withStore(ctx.store, async (store) => {
     const rl = createInterface({ input, crlfDelay: Infinity });
     let line = 0;
     try {
@@ -106,7 +106,7 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
         line++;
         if (text.trim() === '') continue;
         try {
-          const result = await applyEvent(store, parseLine(text), ctx.clock());
+          const result = await applyEvent(store, parseLine(text), ctx.clock(), ctx.ids);
           out.push(`${JSON.stringify({ line, ok: true, result })}\n`);
           applied++;
         } catch (e) {

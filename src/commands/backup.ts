@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { EXIT, InvError, UsageError } from '../core/errors.js';
-import { READ, withStore, type Context } from '../cli/context.js';
+import { READ, withStore } from '../store/with-store.js';
+import type { Context } from './context.js';
 import { safe } from '../render/style.js';
 import { output, type Output } from './output.js';
 
@@ -12,9 +13,9 @@ export async function backup(o: { file: string; force: boolean }, ctx: Context):
     throw new UsageError(`cannot write ${o.file}: the folder ${dirname(resolve(o.file))} does not exist`);
   if (existsSync(o.file) && statSync(o.file).isDirectory()) throw new UsageError(`${o.file} is a folder`);
   if (existsSync(o.file) && !o.force) throw new UsageError(`${o.file} exists already; pass --force to overwrite it`);
-  const r = await withStore(ctx, (store) => store.backup(o.file), READ);
+  const r = await withStore(ctx.store, (store) => store.backup(o.file), READ);
   return output(
-    { file: r.file, pages: r.pages, store: ctx.dbPath },
+    { file: r.file, pages: r.pages, store: ctx.store.path },
     (x) => `backup written: ${safe(x.file)} (${x.pages} pages of ${safe(x.store)})`,
   );
 }
@@ -30,7 +31,7 @@ async function confirm(ctx: Context, question: string): Promise<boolean> {
 }
 
 export async function restore(o: { file: string; yes: boolean }, ctx: Context): Promise<Output> {
-  const { inspectBackup, restoreFrom } = await import('../store/index.js');
+  const { inspectBackup } = await import('../store/index.js');
   const info = inspectBackup(o.file);
   if (!o.yes) {
     if (!ctx.io.stdin.isTTY) {
@@ -40,13 +41,13 @@ export async function restore(o: { file: string; yes: boolean }, ctx: Context): 
     }
     const ok = await confirm(
       ctx,
-      `Replace the store ${ctx.dbPath} with ${o.file} (${info.skus} SKUs, ${info.orders} orders, ${info.movements} movements)?`,
+      `Replace the store ${ctx.store.path} with ${o.file} (${info.skus} SKUs, ${info.orders} orders, ${info.movements} movements)?`,
     );
     if (!ok) throw new InvError('INTERRUPTED', 'restore declined; the store was not changed', EXIT.usage);
   }
-  const restored = restoreFrom(ctx.dbPath, o.file, ctx.busyTimeoutMs);
+  const restored = await withStore(ctx.store, (store) => store.restore(o.file));
   return output(
-    { ...restored, store: ctx.dbPath },
+    { ...restored, store: ctx.store.path },
     (x) =>
       `restored ${safe(x.store)} from ${safe(x.file)}: ${x.skus} SKUs, ${x.orders} orders, ${x.movements} movements`,
   );

@@ -10,7 +10,8 @@ import { InvError } from '../core/errors.js';
 import type { Mode } from '../core/modes.js';
 import type { OrderDoc, StockItem, Store } from '../core/ports.js';
 import { iso } from '../core/values.js';
-import { withStore, type Context } from '../cli/context.js';
+import { type StoreAddress, withStore } from '../store/with-store.js';
+import type { Context } from './context.js';
 import { renderDemo, type DemoReport, type StepOutcome } from '../render/demo.js';
 import { applyEvent } from './apply.js';
 import { loadSample } from './init.js';
@@ -68,13 +69,14 @@ async function runMode(
   store: Store,
   mode: Mode,
   startMs: number,
+  ctx: Context,
 ): Promise<{ steps: StepOutcome[]; stock: StockItem[] }> {
   await loadSample(store, startMs);
   await store.setBaseMode(mode);
   const steps: StepOutcome[] = [];
   for (const step of DEMO_SCRIPT) {
     try {
-      steps.push(outcome(await applyEvent(store, step.event, startMs + step.after * MIN)));
+      steps.push(outcome(await applyEvent(store, step.event, startMs + step.after * MIN, ctx.ids)));
     } catch (e) {
       if (!(e instanceof InvError) || e.exitCode === 4) throw e;
       steps.push({ ok: false, code: e.code, message: e.message });
@@ -86,19 +88,18 @@ async function runMode(
 
 export async function demo(ctx: Context): Promise<Output> {
   const tmp = mkdtempSync(join(tmpdir(), 'inv-demo-'));
-  const keep = ctx.dbFromFlag;
+  const keep = ctx.store.source === 'flag';
   const startMs = ctx.nowMs;
+  const scratch = (name: string): StoreAddress => ({ ...ctx.store, path: join(tmp, name), source: 'flag' });
   try {
     const runs = {} as Record<Mode, Awaited<ReturnType<typeof runMode>>>;
     for (const mode of MODES) {
       // With --db, the on-order run stays there to explore; the other run is temporary.
-      const path = keep && mode === 'on-order' ? ctx.dbPath : join(tmp, `${mode}.db`);
-      runs[mode] = await withStore({ ...ctx, dbPath: path, dbIsDefault: false }, (store) =>
-        runMode(store, mode, startMs),
-      );
+      const at = keep && mode === 'on-order' ? ctx.store : scratch(`${mode}.db`);
+      runs[mode] = await withStore(at, (store) => runMode(store, mode, startMs, ctx));
     }
     const report: DemoReport = {
-      store: keep ? ctx.dbPath : null,
+      store: keep ? ctx.store.path : null,
       start: iso(startMs),
       steps: DEMO_SCRIPT.map((s, i) => ({
         at: iso(startMs + s.after * MIN),
@@ -108,7 +109,7 @@ export async function demo(ctx: Context): Promise<Output> {
       })),
       stock: { 'on-order': runs['on-order'].stock, 'on-payment': runs['on-payment'].stock },
       blackFriday: blackFriday(),
-      recommendation: await withStore({ ...ctx, dbPath: join(tmp, 'advice.db'), dbIsDefault: false }, async (store) => {
+      recommendation: await withStore(scratch('advice.db'), async (store) => {
         await loadSample(store, startMs);
         return recommendWith(store, adviceFor(startMs), startMs);
       }),

@@ -11,7 +11,8 @@ import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'nod
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UsageError, invalidInput } from '../core/errors.js';
-import { READ, withStore, type Context } from '../cli/context.js';
+import { READ, withStore } from '../store/with-store.js';
+import type { Context } from './context.js';
 import type { StockItem } from '../core/ports.js';
 import { writePieces } from './stream.js';
 import { EXPORT_FORMATS, record, writerFor, type ExportFormat } from '../io/export-format.js';
@@ -62,7 +63,7 @@ export async function exportStock(o: ExportOptions, ctx: Context): Promise<Outpu
 
   if (o.out === undefined) {
     // A closed pipe (inv export | head) ends the export quietly, as other tools do.
-    await withStore(ctx, async (store) => writeAll(ctx.io.stdout, store.iterateStock(ctx.nowMs), fmt), READ);
+    await withStore(ctx.store, async (store) => writeAll(ctx.io.stdout, store.iterateStock(ctx.nowMs), fmt), READ);
     return { json: null, human: () => '', streamed: true };
   }
 
@@ -78,7 +79,7 @@ export async function exportStock(o: ExportOptions, ctx: Context): Promise<Outpu
     throw invalidInput(`cannot write ${file}: the folder ${dirname(file)} does not exist`);
   const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   const count = await withStore(
-    ctx,
+    ctx.store,
     async (store) => {
       const out = createWriteStream(tmp, { flags: 'wx' });
       try {

@@ -7,7 +7,8 @@
  */
 import { UsageError, invalidInput } from '../core/errors.js';
 import type { ImportConflict } from '../core/ports.js';
-import { withStore, type Context } from '../cli/context.js';
+import { withStore } from '../store/with-store.js';
+import type { Context } from './context.js';
 import { FORMATS, type FormatName } from '../io/formats/index.js';
 import { Progress } from '../io/progress.js';
 import { MAX_DETAILS, readImport, type ReadResult } from '../io/read-import.js';
@@ -75,7 +76,7 @@ export async function importStock(o: ImportOptions, ctx: Context): Promise<Outpu
   };
 
   try {
-    return await withStore(ctx, async (store) => {
+    return await withStore(ctx.store, async (store) => {
       const batch = await store.beginImport({ expectedBytes: src.size });
       try {
         const read: ReadResult = await readImport(

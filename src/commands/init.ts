@@ -1,5 +1,6 @@
 import type { Store } from '../core/ports.js';
-import { withStore, type Context } from '../cli/context.js';
+import { withStore } from '../store/with-store.js';
+import type { Context } from './context.js';
 import { safe } from '../render/style.js';
 import { output, type Output } from './output.js';
 import { SAMPLE_SHOP } from './sample.js';
@@ -10,8 +11,8 @@ export async function loadSample(store: Store, nowMs: number): Promise<string[]>
 }
 
 export async function init(o: { sample: boolean }, ctx: Context): Promise<Output> {
-  const result = await withStore(ctx, async (store) => ({
-    store: ctx.dbPath,
+  const result = await withStore(ctx.store, async (store) => ({
+    store: ctx.store.path,
     sample: o.sample ? { skus: SAMPLE_SHOP.length, created: await loadSample(store, ctx.nowMs) } : null,
   }));
   return output(result, (r) => {

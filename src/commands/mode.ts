@@ -3,12 +3,17 @@ import { parseMode, resolveMode, validateWindow, type Mode, type Policy, type Sc
 import type { Store } from '../core/ports.js';
 import { checkProviderName, findProvider, mergeCatalogue } from '../core/providers.js';
 import { iso, parseTime } from '../core/values.js';
-import { READ, withStore, type Context } from '../cli/context.js';
+import { READ, withStore } from '../store/with-store.js';
+import type { Context } from './context.js';
 import { renderMode, renderModeChange, renderSchedule, type ModeChange, type ModeReport } from '../render/mode.js';
 import { output, type Output } from './output.js';
 
 export async function showMode(ctx: Context): Promise<Output> {
-  const report = await withStore(ctx, async (store) => modeReport(await store.getPolicy(ctx.nowMs), ctx.nowMs), READ);
+  const report = await withStore(
+    ctx.store,
+    async (store) => modeReport(await store.getPolicy(ctx.nowMs), ctx.nowMs),
+    READ,
+  );
   return output(report, renderMode);
 }
 
@@ -45,7 +50,7 @@ export async function setMode(o: SetModeOptions, ctx: Context): Promise<Output> 
   const untilMs = o.until !== undefined ? parseTime('--until', o.until) : undefined;
   if (untilMs !== undefined) validateWindow(fromMs, untilMs, ctx.nowMs);
 
-  const result = await withStore(ctx, async (store) => {
+  const result = await withStore(ctx.store, async (store) => {
     const change = await applyChange(store);
     return { ...modeReport(await store.getPolicy(ctx.nowMs), ctx.nowMs), change };
   });
@@ -71,12 +76,12 @@ export async function setMode(o: SetModeOptions, ctx: Context): Promise<Output> 
 }
 
 export async function listSchedule(ctx: Context): Promise<Output> {
-  const policy = await withStore(ctx, (store) => store.getPolicy(ctx.nowMs), READ);
+  const policy = await withStore(ctx.store, (store) => store.getPolicy(ctx.nowMs), READ);
   return output({ schedule: policy.schedule, now: iso(ctx.nowMs) }, renderSchedule);
 }
 
 export async function cancelSchedule(o: { id: number }, ctx: Context): Promise<Output> {
-  const cancelled = await withStore(ctx, (store) => store.cancelWindow(o.id));
+  const cancelled = await withStore(ctx.store, (store) => store.cancelWindow(o.id));
   return output(
     { cancelled },
     (r) =>

@@ -3,7 +3,8 @@ import { mergeLines, parseStatus } from '../core/lifecycle.js';
 import type { OrderLine } from '../core/ports.js';
 import { checkProviderName } from '../core/providers.js';
 import { checkEventId, checkOrderId, checkSku, parseInteger } from '../core/values.js';
-import { READ, withStore, type Context } from '../cli/context.js';
+import { READ, withStore } from '../store/with-store.js';
+import type { Context } from './context.js';
 import { renderExpired, renderOrder, renderOrders } from '../render/order.js';
 import { output, type Output } from './output.js';
 
@@ -16,15 +17,11 @@ export function parseItem(text: string): OrderLine {
   return { sku, qty };
 }
 
-/** 12 random hex digits (Web Crypto, loaded only when an id has to be made up). */
-export const newOrderId = (): string =>
-  `o-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
-
 export async function place(o: { items: string[]; provider: string; id?: string }, ctx: Context): Promise<Output> {
   const lines = mergeLines(o.items.map(parseItem));
   const provider = checkProviderName(o.provider);
-  const id = o.id !== undefined ? checkOrderId(o.id) : newOrderId();
-  const order = await withStore(ctx, (store) => store.placeOrder({ id, provider, lines, nowMs: ctx.nowMs }));
+  const id = o.id !== undefined ? checkOrderId(o.id) : ctx.ids.orderId();
+  const order = await withStore(ctx.store, (store) => store.placeOrder({ id, provider, lines, nowMs: ctx.nowMs }));
   return output(order, renderOrder);
 }
 
@@ -34,7 +31,7 @@ export async function notify(
 ): Promise<Output> {
   const id = checkOrderId(o.id);
   const eventId = o.event !== undefined ? checkEventId(o.event) : undefined;
-  const order = await withStore(ctx, (store) =>
+  const order = await withStore(ctx.store, (store) =>
     store.notify({ id, transition: o.transition, eventId, nowMs: ctx.nowMs }),
   );
   return output(order, renderOrder);
@@ -42,16 +39,16 @@ export async function notify(
 
 export async function list(o: { status?: string }, ctx: Context): Promise<Output> {
   const status = o.status !== undefined ? parseStatus(o.status) : undefined;
-  const orders = await withStore(ctx, (store) => store.listOrders({ status, nowMs: ctx.nowMs }), READ);
+  const orders = await withStore(ctx.store, (store) => store.listOrders({ status, nowMs: ctx.nowMs }), READ);
   return output({ orders }, renderOrders);
 }
 
 export async function show(o: { id: string }, ctx: Context): Promise<Output> {
   const id = checkOrderId(o.id);
-  return output(await withStore(ctx, (store) => store.getOrder(id, ctx.nowMs), READ), renderOrder);
+  return output(await withStore(ctx.store, (store) => store.getOrder(id, ctx.nowMs), READ), renderOrder);
 }
 
 export async function expire(ctx: Context): Promise<Output> {
-  const expired = await withStore(ctx, (store) => store.expireDue(ctx.nowMs));
+  const expired = await withStore(ctx.store, (store) => store.expireDue(ctx.nowMs));
   return output({ expired }, renderExpired);
 }

@@ -1,12 +1,13 @@
 import { UsageError } from '../core/errors.js';
 import { checkProviderName, mergeCatalogue, tuneProvider, type ProviderKind } from '../core/providers.js';
 import { parseDurationHours } from '../core/values.js';
-import { READ, withStore, type Context } from '../cli/context.js';
+import { READ, withStore } from '../store/with-store.js';
+import type { Context } from './context.js';
 import { renderProviders } from '../render/provider.js';
 import { output, type Output } from './output.js';
 
 export async function listProviders(ctx: Context): Promise<Output> {
-  const providers = mergeCatalogue(await withStore(ctx, (store) => store.customProviders(), READ));
+  const providers = mergeCatalogue(await withStore(ctx.store, (store) => store.customProviders(), READ));
   return output({ providers }, renderProviders);
 }
 
@@ -42,7 +43,7 @@ export async function setProvider(o: SetProviderOptions, ctx: Context): Promise<
     delayP95Hours: o.delayP95 !== undefined ? parseDurationHours('--delay-p95', o.delayP95) : undefined,
     label: o.label,
   };
-  const result = await withStore(ctx, (store) =>
+  const result = await withStore(ctx.store, (store) =>
     store.tuneProvider(name, (existing) => tuneProvider(existing, name, changes)),
   );
   return output(

@@ -12,7 +12,7 @@ import {
   TRAFFIC_LEVELS,
   decide,
   reconcile,
-  type Recommendation,
+  type RecommendResult,
   type Risk,
   type SimVerdict,
   type StockDepth,
@@ -21,7 +21,8 @@ import {
 import type { Store } from '../core/ports.js';
 import { quantile } from '../core/stats.js';
 import { iso, parseInteger, parseTime } from '../core/values.js';
-import { READ, withStore, type Context } from '../cli/context.js';
+import { READ, withStore } from '../store/with-store.js';
+import type { Context } from './context.js';
 import { renderRecommendation } from '../render/recommend.js';
 import { output, type Output } from './output.js';
 
@@ -43,19 +44,6 @@ export interface RecommendParams {
   restockDays: number | null;
   peakFromMs: number | null;
   peakUntilMs: number | null;
-}
-
-export interface RecommendResult extends Recommendation {
-  risk: Record<Mode, Risk>;
-  inputs: {
-    providers: string[];
-    traffic: TrafficLevel;
-    stockDepth: (StockDepth & { skus?: number; p10?: number; p90?: number }) | null;
-    restockDays: number | null;
-    peakFrom: string | null;
-    peakUntil: string | null;
-  };
-  simulation: { trials: number; seed: number; hours: number; checkoutsPerHour: number; skus: number; traffic: string };
 }
 
 export function parseTraffic(text: string | undefined): TrafficLevel {
@@ -248,7 +236,7 @@ export async function recommendWith(store: Store, p: RecommendParams, nowMs: num
 
 export async function recommend(o: RecommendOptions, ctx: Context): Promise<Output> {
   const params = parseParams(o, ctx.nowMs);
-  const result = await withStore(ctx, (store) => recommendWith(store, params, ctx.nowMs), READ);
+  const result = await withStore(ctx.store, (store) => recommendWith(store, params, ctx.nowMs), READ);
   if (result.inputs.stockDepth?.source === 'store') {
     const d = result.inputs.stockDepth;
     ctx.note(

@@ -3,17 +3,16 @@
  * or the store, runs the Monte Carlo simulation and reports both modes.
  * The store is opened only for --from-store, read once, and never changed.
  */
-import { randomInt } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { MAX_QTY } from '../core/values.js';
 import { CATALOGUE, mergeCatalogue, type Provider } from '../core/providers.js';
-import { READ, withStore, type Context } from '../cli/context.js';
+import { READ, withStore } from '../store/with-store.js';
+import type { Context } from './context.js';
 import { progressLine, renderSimulation } from '../render/simulate.js';
 import {
   DEFAULTS,
   hoursCheck,
-  MAX_SEED,
   parseScenario,
   positive,
   problemsError,
@@ -127,18 +126,20 @@ async function readScenario(path: string, ctx: Context): Promise<string> {
 /** SKUs (at their available stock now) and the operator's provider catalogue, read once. */
 async function fromStore(ctx: Context): Promise<{ skus: SkuModel[]; catalogue: Provider[] }> {
   const hint = 'load stock first: inv import FILE (or inv init --sample for a demo shop)';
-  if (!existsSync(ctx.dbPath))
-    throw new UsageError(`--from-store: there is no store at ${ctx.dbPath} to take SKUs from`, {
-      code: 'INVALID_INPUT',
-      hint,
-    });
   const { items, custom } = await withStore(
-    ctx,
+    ctx.store,
     async (store) => ({ items: await store.listStock({ nowMs: ctx.nowMs }), custom: await store.customProviders() }),
-    READ,
+    {
+      ...READ,
+      ifMissing: () =>
+        new UsageError(`--from-store: there is no store at ${ctx.store.path} to take SKUs from`, {
+          code: 'INVALID_INPUT',
+          hint,
+        }),
+    },
   );
   if (items.length === 0)
-    throw new UsageError(`--from-store: the store ${ctx.dbPath} has no SKUs to simulate`, {
+    throw new UsageError(`--from-store: the store ${ctx.store.path} has no SKUs to simulate`, {
       code: 'INVALID_INPUT',
       hint,
     });
@@ -205,7 +206,7 @@ export async function simulateCommand(o: SimulateOptions, ctx: Context): Promise
   const input: ModelInput = { ...scenario };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) (input as Record<string, unknown>)[k] = v;
   const chosenSeed = input.seed === undefined;
-  if (chosenSeed) input.seed = randomInt(0, MAX_SEED + 1);
+  if (chosenSeed) input.seed = ctx.ids.seed();
   const model = resolveModel(input, catalogue, problems);
   if (problems.length > 0) fail(ctx, problems, 'simulation');
   if (chosenSeed) ctx.note(`seed ${model.seed} (repeat this run with --seed ${model.seed})`);

@@ -1,6 +1,7 @@
 import { EXIT } from '../core/errors.js';
 import { checkName, checkSku, iso, parseInteger } from '../core/values.js';
-import { READ, withStore, type Context } from '../cli/context.js';
+import { READ, withStore } from '../store/with-store.js';
+import type { Context } from './context.js';
 import { renderAdjusted, renderHistory, renderStock, renderStockDetail, renderVerify } from '../render/stock.js';
 import type { Store } from '../core/ports.js';
 import { output, type Output } from './output.js';
@@ -10,10 +11,10 @@ export async function listStock(o: { skus: string[]; low: boolean }, ctx: Contex
   const skus = o.skus.map(checkSku);
   if (skus.length === 0 && ctx.json) {
     // The whole store: streamed item by item, so a million SKUs take no more memory than ten.
-    await withStore(ctx, (store) => streamStockJson(store, ctx, o.low), READ);
+    await withStore(ctx.store, (store) => streamStockJson(store, ctx, o.low), READ);
     return { json: null, human: () => '', streamed: true };
   }
-  let items = await withStore(ctx, (store) => store.listStock({ skus, nowMs: ctx.nowMs }), READ);
+  let items = await withStore(ctx.store, (store) => store.listStock({ skus, nowMs: ctx.nowMs }), READ);
   if (o.low) items = items.filter((i) => i.low);
   return output({ items }, renderStock);
 }
@@ -38,7 +39,7 @@ async function streamStockJson(store: Store, ctx: Context, low: boolean): Promis
 
 export async function showStock(o: { sku: string }, ctx: Context): Promise<Output> {
   const sku = checkSku(o.sku);
-  const detail = await withStore(ctx, (store) => store.stockDetail(sku, ctx.nowMs), READ);
+  const detail = await withStore(ctx.store, (store) => store.stockDetail(sku, ctx.nowMs), READ);
   return output({ ...detail, now: iso(ctx.nowMs) }, renderStockDetail);
 }
 
@@ -62,7 +63,7 @@ export async function adjust(o: AdjustOptions, ctx: Context): Promise<Output> {
       : o.lowStock === 'none'
         ? null
         : parseInteger('--low-stock', o.lowStock, { min: 0 });
-  const adjusted = await withStore(ctx, (store) =>
+  const adjusted = await withStore(ctx.store, (store) =>
     store.adjustStock({ sku, set, add, name, lowStock, note: o.reason, nowMs: ctx.nowMs }),
   );
   return output(adjusted, renderAdjusted);
@@ -70,10 +71,10 @@ export async function adjust(o: AdjustOptions, ctx: Context): Promise<Output> {
 
 export async function history(o: { sku: string }, ctx: Context): Promise<Output> {
   const sku = checkSku(o.sku);
-  return output(await withStore(ctx, (store) => store.history(sku), READ), renderHistory);
+  return output(await withStore(ctx.store, (store) => store.history(sku), READ), renderHistory);
 }
 
 export async function verify(ctx: Context): Promise<Output> {
-  const problems = await withStore(ctx, (store) => store.verify(), READ);
+  const problems = await withStore(ctx.store, (store) => store.verify(), READ);
   return output({ ok: problems.length === 0, problems }, renderVerify, problems.length ? EXIT.verify : undefined);
 }

@@ -79,6 +79,15 @@ export interface Adjusted {
   available: number;
 }
 
+/** What a backup file holds, checked before anything is replaced. */
+export interface BackupInfo {
+  file: string;
+  schemaVersion: number;
+  skus: number;
+  orders: number;
+  movements: number;
+}
+
 export interface Problem {
   sku: string | null;
   message: string;
@@ -102,6 +111,8 @@ export interface Store {
   close(): void;
   /** A consistent copy of the whole store, taken while others may write. */
   backup(destFile: string): Promise<{ pages: number; file: string }>;
+  /** Replaces every SKU, order, movement and setting with those of a backup, in one transaction. */
+  restore(backupFile: string): Promise<BackupInfo>;
   getPolicy(nowMs: number): Promise<Policy>;
   setBaseMode(mode: Mode): Promise<Mode>;
   setOverride(provider: string, mode: Mode | null): Promise<Mode | null>;

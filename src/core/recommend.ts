@@ -258,3 +258,17 @@ export function reconcile(rec: Recommendation, sim: SimVerdict): Recommendation 
     decidedBy: { rule: 'simulation', strength: 'soft' },
   };
 }
+
+/** What `inv recommend` reports: the advice, the simulated risk, and what it was asked. */
+export interface RecommendResult extends Recommendation {
+  risk: Record<Mode, Risk>;
+  inputs: {
+    providers: string[];
+    traffic: TrafficLevel;
+    stockDepth: (StockDepth & { skus?: number; p10?: number; p90?: number }) | null;
+    restockDays: number | null;
+    peakFrom: string | null;
+    peakUntil: string | null;
+  };
+  simulation: { trials: number; seed: number; hours: number; checkoutsPerHour: number; skus: number; traffic: string };
+}

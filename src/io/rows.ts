@@ -5,19 +5,11 @@
  */
 import { InvError } from '../core/errors.js';
 import type { ImportRow } from '../core/ports.js';
-import { MAX_QTY, checkName, checkSku } from '../core/values.js';
+import type { SkipReason } from '../core/skips.js';
+import { MAX_QTY, checkName, checkSku, thousands } from '../core/values.js';
 
-/** Why a row of a platform export is left out (SPEC section 4). Stable: used as JSON keys. */
-export type SkipReason = 'no-sku' | 'not-tracked' | 'not-stocked' | 'not-a-variant' | 'placeholder' | 'other-location';
-
-export const SKIP_TEXT: Record<SkipReason, string> = {
-  'no-sku': 'no SKU',
-  'not-tracked': 'stock not tracked',
-  'not-stocked': 'not stocked at this location',
-  'not-a-variant': 'not a variant (an image or product-only row)',
-  placeholder: 'a product whose variants carry the stock',
-  'other-location': 'another location than --location',
-};
+export { SKIP_TEXT, type SkipReason } from '../core/skips.js';
+export { thousands };
 
 /** A refused cell: SPEC section 8's `error.details` entry of a refused import. */
 export interface Refusal {
@@ -43,9 +35,6 @@ export interface Layout {
   map(cells: string[], line: number, sink: Sink): void;
   flush(sink: Sink): void;
 }
-
-/** 1234567 → "1,234,567" (toLocaleString loads ICU data: ~30 ms on the first call). */
-export const thousands = (x: number): string => String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 const NUMBER = /^\s*[+-]?\d+(?:\.0*)?\s*$/;
 

@@ -1,6 +1,6 @@
 import type { Mode } from '../core/modes.js';
 import type { StockItem } from '../core/ports.js';
-import type { RecommendResult } from '../commands/recommend.js';
+import type { RecommendResult } from '../core/recommend.js';
 import type { SimResult } from '../sim/index.js';
 import { bar, num } from './simulate.js';
 import { safe, type Style } from './style.js';

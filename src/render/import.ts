@@ -1,5 +1,6 @@
 import type { ImportChange } from '../core/ports.js';
-import { SKIP_TEXT, thousands, type SkipReason } from '../io/rows.js';
+import { SKIP_TEXT, type SkipReason } from '../core/skips.js';
+import { thousands } from '../core/values.js';
 import { safe, type Style } from './style.js';
 import { table } from './table.js';
 

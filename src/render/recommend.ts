@@ -1,4 +1,4 @@
-import type { RecommendResult } from '../commands/recommend.js';
+import type { RecommendResult } from '../core/recommend.js';
 import type { Style } from './style.js';
 import { table } from './table.js';
 

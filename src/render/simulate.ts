@@ -1,7 +1,7 @@
 /** `inv simulate` as text: the two modes side by side, a bar chart of the two risks, a progress bar. */
 import type { Mode } from '../core/modes.js';
 import type { Interval, Metric, SimResult } from '../sim/index.js';
-import { TRAFFIC } from '../sim/traffic.js';
+import { TRAFFIC } from '../core/traffic.js';
 import { hours } from './provider.js';
 import { safe, type Style } from './style.js';
 import { table } from './table.js';

@@ -12,42 +12,8 @@
  * burst at the very start (T8, T10: it "arrives within seconds of the start").
  */
 
-export const TRAFFIC_NAMES = ['normal', 'busy', 'peak', 'flash'] as const;
-export type TrafficName = (typeof TRAFFIC_NAMES)[number];
-
-export interface TrafficProfile {
-  /** Orders against a normal day. */
-  multiplier: number;
-  /** The busiest hour against the day's mean rate. */
-  peakToMean: number;
-  /** A burst at the start of the period: rate = checkoutsPerHour × burst.multiplier during burst.hours. */
-  burst?: { multiplier: number; hours: number };
-  sources: string;
-}
-
-export const TRAFFIC: Record<TrafficName, TrafficProfile> = {
-  normal: {
-    multiplier: 1,
-    /* by definition */ peakToMean: 2 /* [A] peak hour ≈ 2× the mean */,
-    sources: '[A] peak hour ≈ 2× the mean',
-  },
-  busy: {
-    multiplier: 2,
-    /* T6: "online sales double a week before BF" */ peakToMean: 2 /* [A] as normal */,
-    sources: 'T6 ×2; shape [A]',
-  },
-  peak: {
-    multiplier: 3.5 /* T6: Black Friday ≈ 3.5× an average day (CM ≈ 5×, T2) */,
-    peakToMean: 1.7 /* T1: Cyber Monday 2024 peak minute 1.7× the day mean */,
-    sources: 'T6 ×3.5 (Black Friday); T1 peak 1.7× the mean',
-  },
-  flash: {
-    multiplier: 1,
-    peakToMean: 2 /* a normal day after the burst */,
-    burst: { multiplier: 50, hours: 0.25 } /* [A] 50× for 15 min: T8 platform-wide 4–5×, T10 50–100× unverified */,
-    sources: '[A] 50× for the first 15 min (T8, T10)',
-  },
-};
+export { TRAFFIC, TRAFFIC_NAMES, type TrafficName, type TrafficProfile } from '../core/traffic.js';
+import { TRAFFIC, type TrafficName } from '../core/traffic.js';
 
 const LOW_HOUR = 4;
 const HIGH_HOUR = 20;

@@ -15,6 +15,7 @@
 import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { StoreError, UsageError } from '../core/errors.js';
+import type { BackupInfo } from '../core/ports.js';
 import { connect, mapSqliteError, openDatabase, type DB } from './open.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
 
@@ -45,14 +46,6 @@ export async function backupTo(db: DB, storePath: string, dest: string): Promise
       throw mapSqliteError(e, storePath);
     throw new UsageError(`cannot write the backup ${dest}: ${code || (e as Error).message}`);
   }
-}
-
-export interface BackupInfo {
-  file: string;
-  schemaVersion: number;
-  skus: number;
-  orders: number;
-  movements: number;
 }
 
 /** Checks that `file` is a healthy inv store of a schema this version knows. */
@@ -87,17 +80,21 @@ export function inspectBackup(file: string): BackupInfo {
   }
 }
 
-/** Replaces every row of the store at `storePath` with the rows of the backup `file`. */
-export function restoreFrom(storePath: string, file: string, busyTimeoutMs: number): BackupInfo {
+/**
+ * Replaces every row of the store open on `target` with the rows of the backup
+ * `file`: a private copy of the backup is brought to the current schema, attached,
+ * and copied table by table in one IMMEDIATE transaction.
+ */
+export function restoreInto(target: DB, storePath: string, file: string, busyTimeoutMs: number): BackupInfo {
   const info = inspectBackup(file);
   const copy = join(dirname(storePath), `.${basename(storePath)}.restore-${process.pid}`);
-  let target: DB | undefined;
+  const t = target;
+  let attached = false;
   try {
     copyFileSync(file, copy);
     openDatabase({ path: copy, busyTimeoutMs }).close(); // migrates the private copy to the current schema
-    target = openDatabase({ path: storePath, busyTimeoutMs });
-    const t = target;
     t.prepare('ATTACH DATABASE ? AS restored').run(copy);
+    attached = true;
     const tables = (
       t
         .prepare(
@@ -106,23 +103,25 @@ export function restoreFrom(storePath: string, file: string, busyTimeoutMs: numb
         .all() as { name: string }[]
     ).map((r) => r.name);
     t.pragma('foreign_keys = OFF'); // rows arrive table by table; verified below before commit
-    t.transaction(() => {
-      for (const name of tables) t.exec(`DELETE FROM main."${name}"`);
-      for (const name of tables) t.exec(`INSERT INTO main."${name}" SELECT * FROM restored."${name}"`);
-      const broken = t.pragma('foreign_key_check') as unknown[];
-      if (broken.length > 0)
-        throw new StoreError(
-          'STORE_UNAVAILABLE',
-          `the backup has ${broken.length} rows pointing at missing SKUs or orders; nothing was changed`,
-        );
-    }).immediate();
-    t.pragma('foreign_keys = ON');
-    t.exec('DETACH DATABASE restored');
+    try {
+      t.transaction(() => {
+        for (const name of tables) t.exec(`DELETE FROM main."${name}"`);
+        for (const name of tables) t.exec(`INSERT INTO main."${name}" SELECT * FROM restored."${name}"`);
+        const broken = t.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0)
+          throw new StoreError(
+            'STORE_UNAVAILABLE',
+            `the backup has ${broken.length} rows pointing at missing SKUs or orders; nothing was changed`,
+          );
+      }).immediate();
+    } finally {
+      t.pragma('foreign_keys = ON');
+    }
     return info;
   } catch (e) {
     throw mapSqliteError(e, storePath);
   } finally {
-    target?.close();
+    if (attached) t.exec('DETACH DATABASE restored');
     for (const f of [copy, `${copy}-wal`, `${copy}-shm`]) removeQuietly(f);
   }
 }

@@ -7,4 +7,4 @@ export function openSqliteStore(opts: OpenOptions): SqliteStore {
   const { db, cleanup } = openForReading(opts);
   return new SqliteStore(db, opts.path, cleanup);
 }
-export { inspectBackup, restoreFrom } from './backup.js';
+export { inspectBackup } from './backup.js';

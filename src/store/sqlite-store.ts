@@ -10,6 +10,7 @@ import type { OrderStatus, Transition } from '../core/lifecycle.js';
 import { decide, isDue, isRepeat, lineMove, mergeLines, placeEffect, type MovementReason } from '../core/lifecycle.js';
 import { resolveMode, type Mode, type Policy, type ScheduleWindow } from '../core/modes.js';
 import type {
+  BackupInfo,
   Adjusted,
   Holder,
   Movement,
@@ -24,7 +25,7 @@ import type {
 import { findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
 import { adjustment, isLow, isOversold } from '../core/stock.js';
 import { iso } from '../core/values.js';
-import { backupTo } from './backup.js';
+import { backupTo, restoreInto } from './backup.js';
 import { mapSqliteError, type DB } from './open.js';
 import type { SqliteImport } from './import-batch.js';
 
@@ -91,6 +92,10 @@ export class SqliteStore implements Store {
 
   backup(destFile: string): Promise<{ pages: number; file: string }> {
     return backupTo(this.db, this.path, destFile);
+  }
+
+  async restore(backupFile: string): Promise<BackupInfo> {
+    return restoreInto(this.db, this.path, backupFile, this.db.pragma('busy_timeout', { simple: true }) as number);
   }
 
   private q(sql: string): Statement {

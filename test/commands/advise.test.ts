@@ -5,7 +5,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Context } from '../../src/cli/context.js';
+import { type Context, randomIds } from '../../src/commands/context.js';
 import { advise } from '../../src/commands/advise.js';
 import { InvError } from '../../src/core/errors.js';
 import { makeStyle } from '../../src/render/style.js';
@@ -88,10 +88,8 @@ function setup(sample = true) {
       quiet: false,
       colour: false,
       style: makeStyle(false),
-      dbPath: db,
-      dbIsDefault: false,
-      dbFromFlag: true,
-      busyTimeoutMs: 5000,
+      store: { path: db, source: 'flag', busyTimeoutMs: 5000 },
+      ids: randomIds,
       note: () => {},
       warn: () => {},
     };
