@@ -1,10 +1,40 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
 
 export const BIN = resolve(__dirname, '..', 'bin', 'inv.cjs');
+
+let sharedCopy: string | undefined;
+
+/**
+ * The built inv, copied into a temporary folder that every user may read: for the
+ * tests that run inv as the unprivileged user `nobody` (root ignores file
+ * permissions), who cannot reach a checkout that sits under a 0700 folder.
+ * Holds what the commands such tests run need: bin/, dist/, package.json and
+ * better-sqlite3 with its native module. Removed after the test file.
+ */
+export function sharedBin(): string {
+  if (sharedCopy) return sharedCopy;
+  const root = resolve(__dirname, '..');
+  const dir = mkdtempSync(join(tmpdir(), 'inv-bin-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  for (const part of ['bin', 'dist', 'package.json']) cpSync(join(root, part), join(dir, part), { recursive: true });
+  const sqlite = join('node_modules', 'better-sqlite3');
+  mkdirSync(join(dir, sqlite, 'build', 'Release'), { recursive: true });
+  for (const part of ['package.json', 'lib', join('build', 'Release', 'better_sqlite3.node')]) {
+    cpSync(join(root, sqlite, part), join(dir, sqlite, part), { recursive: true });
+  }
+  const readable = (p: string) => {
+    const dirLike = statSync(p).isDirectory();
+    chmodSync(p, dirLike ? 0o755 : 0o644);
+    if (dirLike) for (const n of readdirSync(p)) readable(join(p, n));
+  };
+  readable(dir);
+  sharedCopy = join(dir, 'bin', 'inv.cjs');
+  return sharedCopy;
+}
 
 export interface Run {
   code: number;
@@ -20,9 +50,22 @@ export function tempDir(): string {
   return dir;
 }
 
+/**
+ * What every child process of the tests inherits from the run: the PATH, and a
+ * faked clock (faketime's LD_PRELOAD and FAKETIME settings), so that the whole
+ * suite, inv processes included, can run on another date
+ * (`faketime -f +365d npx vitest run`). Nothing else: no INV_* of the caller.
+ */
+export const BASE_ENV: Record<string, string> = Object.fromEntries(
+  Object.entries(process.env).filter(
+    (e): e is [string, string] =>
+      e[1] !== undefined && (e[0] === 'PATH' || e[0] === 'LD_PRELOAD' || e[0].startsWith('FAKETIME')),
+  ),
+);
+
 function env(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
+    ...BASE_ENV,
     HOME: home,
     XDG_DATA_HOME: join(home, 'xdg'),
     NO_COLOR: '1',

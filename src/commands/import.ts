@@ -41,6 +41,17 @@ function conflictMessage(c: ImportConflict, hasLocations: boolean): string {
   return `SKU ${JSON.stringify(c.sku)} ${where}: ${lines}`;
 }
 
+/** The lines of SKUs that appear where they must not twice, as refusals of the SKU column. */
+function conflictDetails(conflicts: ImportConflict[], read: ReadResult): { details: Refusal[]; total: number } {
+  const details: Refusal[] = [];
+  for (const c of conflicts) {
+    const message = conflictMessage(c, read.hasLocations);
+    for (const line of c.lines) details.push({ line, column: read.skuColumn, value: c.sku, message });
+  }
+  const total = conflicts.reduce((n, c) => n + c.rows, 0);
+  return { details, total: Math.max(total, details.length) };
+}
+
 /** Prints every refused row on stderr (errors print even with --quiet), then refuses the import. */
 function refuse(ctx: Context, src: string, details: Refusal[], total: number, hint: string): never {
   for (const d of details) {
@@ -94,16 +105,21 @@ export async function importStock(o: ImportOptions, ctx: Context): Promise<Outpu
           note(
             `read ${thousands(read.rows)} rows; ${dryRun ? 'comparing them with the store' : 'writing them in one transaction'}…`,
           );
-        if (read.refusedCount > 0) {
-          refuse(
-            ctx,
-            src.name,
-            read.refused,
-            read.refusedCount,
-            o.strict && read.refused.some((r) => r.message.includes('--strict'))
-              ? 'fix the rows listed above, or leave out --strict to skip them'
-              : 'fix the rows listed above and import again',
-          );
+        // One report names every bad line: refused rows and repeated SKUs together.
+        const conflicts = await batch.conflicts(MAX_DETAILS);
+        const repeated = o.duplicates === undefined ? conflictDetails(conflicts, read) : { details: [], total: 0 };
+        if (read.refusedCount > 0 || repeated.details.length > 0) {
+          const details = [...read.refused, ...repeated.details].sort((x, y) => x.line - y.line).slice(0, MAX_DETAILS);
+          const strict = o.strict && read.refused.some((r) => r.message.includes('--strict'));
+          const hint =
+            read.refusedCount === 0
+              ? 'to import them anyway, add --duplicates sum (add the rows up) or --duplicates last (keep the last row)'
+              : strict
+                ? 'fix the rows listed above, or leave out --strict to skip them'
+                : repeated.details.length > 0
+                  ? 'fix the rows listed above (for repeated SKUs: or add --duplicates sum or last) and import again'
+                  : 'fix the rows listed above and import again';
+          refuse(ctx, src.name, details, read.refusedCount + repeated.total, hint);
         }
         if (o.location !== undefined && read.staged === 0 && !read.locations.includes(o.location)) {
           const known = read.locations.length
@@ -116,24 +132,6 @@ export async function importStock(o: ImportOptions, ctx: Context): Promise<Outpu
             `no row of ${src.name} is at location ${JSON.stringify(o.location)}${known}`,
             [],
             'locations are matched exactly, capitals included',
-          );
-        }
-
-        const conflicts = await batch.conflicts(MAX_DETAILS);
-        if (conflicts.length > 0 && o.duplicates === undefined) {
-          const details: Refusal[] = [];
-          for (const c of conflicts) {
-            const message = conflictMessage(c, read.hasLocations);
-            for (const line of c.lines) details.push({ line, column: read.skuColumn, value: c.sku, message });
-          }
-          details.sort((a, b) => a.line - b.line);
-          const total = conflicts.reduce((n, c) => n + c.rows, 0);
-          refuse(
-            ctx,
-            src.name,
-            details.slice(0, MAX_DETAILS),
-            Math.max(total, details.length),
-            'to import them anyway, add --duplicates sum (add the rows up) or --duplicates last (keep the last row)',
           );
         }
         if (conflicts.length > 0)

@@ -96,8 +96,9 @@ class Collector implements Sink {
 
   async drain(): Promise<void> {
     if (this.batch.length === 0) return;
-    // Once a row is refused the import will not be applied: stop staging.
-    if (this.refusedCount === 0) await this.hooks.stage(this.batch);
+    // Rows go on being staged after a refused one: the import will not be applied, but a SKU
+    // repeated further on is reported with the refused rows, in one report (SPEC section 4).
+    await this.hooks.stage(this.batch);
     this.staged += this.batch.length;
     this.batch = [];
   }

@@ -219,8 +219,8 @@ class WorkerStager implements Stager {
     private readonly db: DB,
     sqlite: string,
   ) {
-    sweepStaleScratch();
     this.dir = mkdtempSync(join(tmpdir(), `${SCRATCH_PREFIX}${process.pid}-`));
+    sweepStaleScratch(this.dir);
     // Interrupted (Ctrl-C ends the process from bin/inv.cjs): the scratch folder goes with it.
     process.once('exit', this.removeDir);
     this.file = join(this.dir, 'stage.db');
@@ -329,14 +329,21 @@ const STALE_MS = 3_600_000;
  * hour (a TMPDIR shared with another pid namespace may hold a live import of
  * the same pid number). Best effort: what cannot be removed is left.
  */
-function sweepStaleScratch(): void {
+function sweepStaleScratch(ours: string): void {
   let names: string[];
   try {
     names = readdirSync(tmpdir());
   } catch {
     return;
   }
-  const old = Date.now() - STALE_MS;
+  // "An hour ago" by the clock that stamps the files (the one of the file system, which a
+  // network TMPDIR or a faked clock may set apart from this process's): our own new folder's time.
+  let old: number;
+  try {
+    old = statSync(ours).mtimeMs - STALE_MS;
+  } catch {
+    return;
+  }
   for (const name of names) {
     const m = /^inv-import-(\d+)-/.exec(name);
     if (!m || Number(m[1]) === process.pid) continue;

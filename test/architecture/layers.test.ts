@@ -11,7 +11,17 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(__dirname, '..', '..', 'src');
 
 /** Higher layers may import lower ones; a layer may import itself. */
-const RANK: Record<string, number> = { main: 4, cli: 3, commands: 2, render: 1, io: 1, sim: 1, store: 1, server: 1, core: 0 };
+const RANK: Record<string, number> = {
+  main: 4,
+  cli: 3,
+  commands: 2,
+  render: 1,
+  io: 1,
+  sim: 1,
+  store: 1,
+  server: 1,
+  core: 0,
+};
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {

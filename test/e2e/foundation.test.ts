@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'n
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { BIN, inv, tempDir, tempStore } from '../helpers.js';
+import { BASE_ENV, BIN, inv, sharedBin, tempDir, tempStore } from '../helpers.js';
 
 const NOW = '2026-11-20T12:00:00Z';
 
@@ -305,8 +305,8 @@ describe('the store file', () => {
     chmodSync(ro, 0o555);
     // Root writes anywhere: run inv as the unprivileged `nobody` then.
     const asRoot = process.getuid?.() === 0;
-    const r = spawnSync(process.execPath, [BIN, '--db', join(ro, 'x.db'), 'init', '--json'], {
-      env: { PATH: process.env.PATH, HOME: dir },
+    const r = spawnSync(process.execPath, [asRoot ? sharedBin() : BIN, '--db', join(ro, 'x.db'), 'init', '--json'], {
+      env: { ...BASE_ENV, HOME: dir },
       encoding: 'utf8',
       ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
     });

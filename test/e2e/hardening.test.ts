@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, inv, invAsync, tempDir, tempStore } from '../helpers.js';
+import { BASE_ENV, BIN, inv, invAsync, sharedBin, tempDir, tempStore } from '../helpers.js';
 
 const SQLITE = require.resolve('better-sqlite3');
 
@@ -58,8 +58,8 @@ describe('a store locked by another writer', () => {
 // Root ignores file permissions, so these run inv as the unprivileged user `nobody` when the tests run as root.
 const asRoot = process.getuid?.() === 0;
 function runAs(args: string[], home: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH, HOME: home, NO_COLOR: '1' },
+  const r = spawnSync(process.execPath, [asRoot ? sharedBin() : BIN, ...args], {
+    env: { ...BASE_ENV, HOME: home, NO_COLOR: '1' },
     encoding: 'utf8',
     ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
   });
@@ -73,7 +73,7 @@ describe('a read-only store', () => {
       chmodSync(dir, 0o755);
       const db = join(dir, 'store.db');
       const setup = spawnSync(process.execPath, [BIN, '--db', db, 'init', '--sample'], {
-        env: { PATH: process.env.PATH, HOME: dir },
+        env: { ...BASE_ENV, HOME: dir },
       });
       expect(setup.status).toBe(0);
       chmodSync(db, 0o444);
@@ -170,7 +170,7 @@ describe('backup and restore', () => {
       ).join('\n');
       return new Promise<number>((done) => {
         const p = spawn(process.execPath, [BIN, '--db', s.db, '-q', 'apply', '-'], {
-          env: { PATH: process.env.PATH, HOME: s.dir, INV_BUSY_TIMEOUT: '60000' },
+          env: { ...BASE_ENV, HOME: s.dir, INV_BUSY_TIMEOUT: '60000' },
           stdio: ['pipe', 'ignore', 'inherit'],
         });
         p.stdin.end(input);
@@ -204,7 +204,7 @@ describe('crash safety: killed at any moment, the store is as before or as after
       ).join('\n');
       const reported: string[] = await new Promise((done) => {
         const p = spawn(process.execPath, [BIN, '--db', s.db, 'apply', '-'], {
-          env: { PATH: process.env.PATH, HOME: s.dir },
+          env: { ...BASE_ENV, HOME: s.dir },
         });
         let out = '';
         p.stdout.on('data', (d) => (out += d));
@@ -250,7 +250,7 @@ describe('crash safety of a large import', () => {
       const killAfter = 20 + Math.floor(Math.random() * 700);
       await new Promise<void>((done) => {
         const p = spawn(process.execPath, [BIN, '--db', db, '-q', 'import', csv], {
-          env: { PATH: process.env.PATH, HOME: s.dir },
+          env: { ...BASE_ENV, HOME: s.dir },
           stdio: 'ignore',
         });
         const t = setTimeout(() => p.kill('SIGKILL'), killAfter);
@@ -282,7 +282,7 @@ describe("an import's scratch folder", () => {
     const s = tempStore();
     const tmp = join(s.dir, 'tmp');
     mkdirSync(tmp);
-    const env = { PATH: process.env.PATH, HOME: s.dir, TMPDIR: tmp };
+    const env = { ...BASE_ENV, HOME: s.dir, TMPDIR: tmp };
     const scratch = () => readdirSync(tmp).filter((n) => n.startsWith('inv-import-'));
     // Ctrl-C while reading stdin (stdin imports stage through a scratch file).
     const p = spawn(process.execPath, [BIN, '--db', s.db, 'import', '-'], { env });
@@ -300,7 +300,8 @@ describe("an import's scratch folder", () => {
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
       encoding: 'utf8',
     }).stdout;
-    const hoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    // Two hours ago by the file system's clock, which is what the sweep compares with (not this process's clock).
+    const hoursAgo = new Date(statSync(tmp).mtimeMs - 2 * 3_600_000);
     for (const name of [`inv-import-${gone}-x1`, `inv-import-${process.pid}-x2`, `inv-import-${gone}-x3`]) {
       mkdirSync(join(tmp, name));
       writeFileSync(join(tmp, name, 'stage.db'), '');
@@ -315,7 +316,7 @@ describe("an import's scratch folder", () => {
       encoding: 'utf8',
     });
     expect(r.status, r.stderr).toBe(0);
-    expect(scratch().sort()).toEqual([`inv-import-${process.pid}-x2`, `inv-import-${gone}-x3`]);
+    expect(scratch().sort()).toEqual([`inv-import-${process.pid}-x2`, `inv-import-${gone}-x3`].sort());
   });
 });
 
@@ -331,7 +332,7 @@ describe('a full disk', () => {
     const r = spawnSync(
       'bash',
       ['-c', `ulimit -f 600; trap '' XFSZ; "${process.execPath}" "${BIN}" --db "${s.db}" import "${csv}" --json`],
-      { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8' },
+      { env: { ...BASE_ENV, HOME: s.dir }, encoding: 'utf8' },
     );
     expect(r.status, r.stderr).toBe(4);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -354,7 +355,7 @@ describe('a full disk', () => {
     const r = spawnSync(
       'bash',
       ['-c', `ulimit -f 400; trap '' XFSZ; "${process.execPath}" "${BIN}" --db "${s.db}" apply "${events}"`],
-      { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8' },
+      { env: { ...BASE_ENV, HOME: s.dir }, encoding: 'utf8' },
     );
     expect(r.status).toBe(4);
     expect(r.stderr).toMatch(/could not be written|cannot write|disk/i);
@@ -392,7 +393,7 @@ describe('output to pipes', () => {
     for (const args of [['stock'], ['stock', '--json'], ['export', '--format', 'csv']]) {
       const line = [process.execPath, BIN, '--db', s.db, ...args].map((a) => `'${a}'`).join(' ');
       const r = spawnSync('bash', ['-c', `set -o pipefail; ${line} | head -c 100 >/dev/null`], {
-        env: { PATH: process.env.PATH, HOME: s.dir },
+        env: { ...BASE_ENV, HOME: s.dir },
         encoding: 'utf8',
       });
       expect(r.stderr).toBe('');
@@ -420,7 +421,7 @@ while True:
 sys.stdout.buffer.write(out)
 sys.exit(p.wait())`;
     const r = spawnSync('python3', ['-c', py, process.execPath, BIN, '--db', s.db, 'stock'], {
-      env: { PATH: process.env.PATH, HOME: s.dir },
+      env: { ...BASE_ENV, HOME: s.dir },
       encoding: 'utf8',
       maxBuffer: 1 << 26,
     });

@@ -138,3 +138,22 @@ describe('bad input is refused whole', () => {
     expect(s.run(['verify']).code).toBe(0);
   });
 });
+
+describe('one report names every bad line', () => {
+  it('a bad quantity and a repeated SKU are refused together, in text and in details (issue 12)', () => {
+    const r = refused([file('both.csv', 'sku,quantity\nA-1,3\nB-2,x\nC-3,1\nD-4,2\nA-1,4\n')]);
+    expect(r.error.details.map((d) => [d.line, d.column])).toEqual([
+      [2, 'sku'],
+      [3, 'quantity'],
+      [6, 'sku'],
+    ]);
+    expect(r.error.details[1]).toMatchObject({ value: 'x', message: 'quantity "x" is not a whole number' });
+    expect(r.error.details[2]).toMatchObject({ value: 'A-1', message: 'SKU "A-1" appears 2 times: lines 2 and 6' });
+    expect(r.stderr).toMatch(/line 3 \[quantity\]: quantity "x" is not a whole number\n/);
+    expect(r.stderr).toMatch(/line 6 \[sku\]: SKU "A-1" appears 2 times: lines 2 and 6\n/);
+    expect(r.error.message).toMatch(/3 rows cannot be imported; nothing was changed/);
+    // With --duplicates, only the bad quantity is left to refuse.
+    const summed = refused([file('both.csv', 'sku,quantity\nA-1,3\nB-2,x\nC-3,1\nD-4,2\nA-1,4\n'), '--duplicates', 'sum']);
+    expect(summed.error.details.map((d) => d.line)).toEqual([3]);
+  });
+});

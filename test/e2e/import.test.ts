@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, tempStore } from '../helpers.js';
+import { BASE_ENV, BIN, tempStore } from '../helpers.js';
 
 const FIX = resolve(__dirname, '..', 'fixtures', 'import');
 const fixture = (name: string) => join(FIX, name);
@@ -14,7 +14,8 @@ const NOW = '2026-11-27T10:00:00Z';
 
 type Store = ReturnType<typeof tempStore>;
 const items = (s: Store) =>
-  s.run(['stock', '--json']).json.items as {
+  // Read at the moment the test acts at: holds placed at NOW must not expire by the real clock.
+  s.run(['stock', '--json', '--now', NOW]).json.items as {
     sku: string;
     name: string;
     onHand: number;
@@ -77,7 +78,7 @@ describe("inv's own CSV", () => {
         '-c',
         `(printf 'sku'; sleep 0.3; printf ';name;quantity\\nCUP;Cup;5\\n') | "${process.execPath}" "${BIN}" --db "${s.db}" import -`,
       ],
-      { env: { PATH: process.env.PATH, HOME: s.dir }, encoding: 'utf8' },
+      { env: { ...BASE_ENV, HOME: s.dir }, encoding: 'utf8' },
     );
     expect(piecemeal.status, piecemeal.stderr).toBe(0);
     expect(item(s, 'CUP')?.onHand).toBe(5);

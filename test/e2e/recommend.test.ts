@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, tempStore } from '../helpers.js';
+import { BASE_ENV, BIN, tempStore } from '../helpers.js';
 
 const NOW = '2026-11-20T09:00:00Z';
 
@@ -211,7 +211,7 @@ describe('start-up cost stays where it belongs', () => {
     ]) {
       writeFileSync(trace, '');
       const r = spawnSync(process.execPath, ['--import', loader, BIN, '--db', s.db, ...args], {
-        env: { PATH: process.env.PATH, HOME: s.dir, INV_TRACE_FILE: trace },
+        env: { ...BASE_ENV, HOME: s.dir, INV_TRACE_FILE: trace },
         encoding: 'utf8',
       });
       expect(r.status, r.stderr).toBe(0);
