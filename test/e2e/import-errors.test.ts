@@ -153,7 +153,11 @@ describe('one report names every bad line', () => {
     expect(r.stderr).toMatch(/line 6 \[sku\]: SKU "A-1" appears 2 times: lines 2 and 6\n/);
     expect(r.error.message).toMatch(/3 rows cannot be imported; nothing was changed/);
     // With --duplicates, only the bad quantity is left to refuse.
-    const summed = refused([file('both.csv', 'sku,quantity\nA-1,3\nB-2,x\nC-3,1\nD-4,2\nA-1,4\n'), '--duplicates', 'sum']);
+    const summed = refused([
+      file('both.csv', 'sku,quantity\nA-1,3\nB-2,x\nC-3,1\nD-4,2\nA-1,4\n'),
+      '--duplicates',
+      'sum',
+    ]);
     expect(summed.error.details.map((d) => d.line)).toEqual([3]);
   });
 });
