@@ -34,6 +34,12 @@ export async function main(io: Io): Promise<number> {
       return EXIT.usage;
     }
     if (isInvError(e)) {
+      if (e.code === 'OUTPUT_FAILED') {
+        // stdout is what failed: only stderr is left to say it on; a reader that went away is no failure.
+        if ((e as { readerGone?: boolean }).readerGone) return EXIT.ok;
+        report(io, false, { code: e.code, message: e.message, details: [], hint: e.hint });
+        return e.exitCode;
+      }
       report(io, wantsJson, { code: e.code, message: e.message, details: e.details, hint: e.hint });
       if (debug && e.exitCode === EXIT.internal) io.stderr.write(`${e.stack}\n`);
       return e.exitCode;
@@ -54,6 +60,10 @@ function report(io: Io, json: boolean, e: { code: string; message: string; detai
   const oneLine = e.message.replace(/\s*\n\s*/g, ' ');
   io.stderr.write(`inv: ${oneLine}\n`);
   if (e.hint) io.stderr.write(`  try: ${e.hint}\n`);
-  if (json)
+  if (!json) return;
+  try {
     io.stdout.write(`${JSON.stringify({ error: { code: e.code, message: oneLine, details: e.details } }, null, 2)}\n`);
+  } catch {
+    // stdout is gone too: the line on stderr is what is left
+  }
 }

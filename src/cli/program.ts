@@ -4,9 +4,10 @@
  */
 import { Command, Option } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { UsageError } from '../core/errors.js';
+import { UsageError, outputLost } from '../core/errors.js';
 import { parseInteger } from '../core/values.js';
 import type { Output } from '../commands/output.js';
+import { writeOut } from '../commands/stream.js';
 import { type Context, type Globals, type Io, makeContext } from '../commands/context.js';
 
 function recommendArgs(o: Record<string, unknown>) {
@@ -33,10 +34,11 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
       const ctx = makeContext(io, cmd.optsWithGlobals() as Globals);
       const out = await handler(ctx, args, cmd.opts());
       if (!out.streamed) {
-        if (ctx.json) io.stdout.write(`${JSON.stringify(out.json, null, 2)}\n`);
-        else {
-          const text = out.human(ctx.style);
-          if (text) io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+        const text = ctx.json ? `${JSON.stringify(out.json, null, 2)}\n` : out.human(ctx.style);
+        try {
+          if (text) await writeOut(io.stdout, text.endsWith('\n') ? text : `${text}\n`);
+        } catch (e) {
+          throw outputLost(e, out.done);
         }
       }
       state.exitCode = out.exitCode ?? 0;
@@ -268,6 +270,7 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     )
     .option('--duplicates <how>', 'a SKU on two products or twice in the file: sum or last (default: refuse)')
     .option('--strict', 'refuse rows that would be skipped (no SKU, stock not tracked)')
+    .option('--max-line-size <size>', 'refuse lines (or fields) longer than this, e.g. 4M (default 1M)')
     .action(
       run(async (ctx, [file], o) =>
         (await import('../commands/import.js')).importStock(
@@ -279,6 +282,7 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
             location: o.location as string | undefined,
             duplicates: o.duplicates as string | undefined,
             strict: Boolean(o.strict),
+            maxLineSize: o.maxLineSize as string | undefined,
           },
           ctx,
         ),

@@ -4,11 +4,11 @@
  * commands, and gets one result line on stdout as soon as it is applied.
  */
 import { createInterface } from 'node:readline';
-import { EXIT, InvError, StoreError, invalidInput } from '../core/errors.js';
+import { EXIT, InvError, OutputError, StoreError, invalidInput, writeFailure } from '../core/errors.js';
 import { mergeLines } from '../core/lifecycle.js';
 import type { Store } from '../core/ports.js';
 import { checkProviderName } from '../core/providers.js';
-import { checkEventId, checkName, checkOrderId, checkSku, parseInteger, parseTime } from '../core/values.js';
+import { checkEventId, checkName, checkOrderId, checkSku, parseInteger, parseTime, thousands } from '../core/values.js';
 import { withStore } from '../store/with-store.js';
 import type { Context, Ids } from './context.js';
 import { openSource } from '../io/source.js';
@@ -98,24 +98,39 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
   let firstFailure = 0;
   let applied = 0;
   let failed = 0;
+  let line = 0;
+  const said = () =>
+    `${thousands(applied)} events were applied up to line ${line - 1} (${thousands(out.written)} result lines were written)`;
   await withStore(ctx.store, async (store) => {
+    if (ctx.io.interrupt)
+      ctx.io.interrupt.note = 'the events reported as applied stay applied; the one under way was rolled back';
     const rl = createInterface({ input, crlfDelay: Infinity });
-    let line = 0;
     try {
       for await (const text of rl) {
         line++;
         if (text.trim() === '') continue;
         try {
           const result = await applyEvent(store, parseLine(text), ctx.clock(), ctx.ids);
-          out.push(`${JSON.stringify({ line, ok: true, result })}\n`);
           applied++;
+          out.push(`${JSON.stringify({ line, ok: true, result })}\n`);
         } catch (e) {
           // The store itself failing (locked, full, damaged) stops the stream: later events would fail too.
-          if (!(e instanceof InvError) || e instanceof StoreError) throw e;
+          if (e instanceof StoreError) {
+            throw new StoreError(
+              e.code,
+              `line ${line} was not applied: ${e.message.replace(/; nothing was changed$/, '')}; ${said()}`,
+              e.hint,
+            );
+          }
+          // Anything else is this event's own problem: a result line, and the stream goes on.
+          const err =
+            e instanceof InvError
+              ? e
+              : new InvError('INTERNAL', `internal error: ${(e as Error)?.message ?? String(e)}`, EXIT.internal);
           failed++;
-          firstFailure ||= e.exitCode;
+          firstFailure ||= err.exitCode;
           out.push(
-            `${JSON.stringify({ line, ok: false, error: { code: e.code, message: e.message, details: e.details } })}\n`,
+            `${JSON.stringify({ line, ok: false, error: { code: err.code, message: err.message, details: err.details } })}\n`,
           );
           if (o.stopOnError) {
             out.flush();
@@ -124,12 +139,22 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
           }
         }
         await out.ready();
+        if (out.failed) break;
       }
     } finally {
       // What was applied is said, even when the store fails on a later line.
       out.close();
+      rl.close();
     }
   });
+  if (out.failed) {
+    // The reader is gone or stdout is full: stop reading, and say exactly how far the stream got.
+    throw new OutputError(
+      `stdout failed (${writeFailure(out.failed) ?? out.failed.message}): ${thousands(applied + failed)} events were read up to line ${line}, ${thousands(applied)} of them applied, and ${thousands(out.written)} result lines were written; nothing after line ${line} was read`,
+      false,
+      'see what was applied with inv order list or inv history SKU before sending the rest again',
+    );
+  }
   if (failed > 0)
     ctx.io.stderr.write(
       `inv: ${failed} of ${applied + failed} events failed (see the lines with "ok": false); the others were applied\n`,

@@ -1,23 +1,49 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { EXIT, InvError, UsageError } from '../core/errors.js';
-import { READ, withStore } from '../store/with-store.js';
+import { EXIT, InvError, UsageError, invalidInput, outputLost, writeFailure } from '../core/errors.js';
+import { commitFile, openThrough, outputTarget, removeQuietly, tempBeside } from '../io/output-file.js';
+import { READ, storeFiles, withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
 import { safe } from '../render/style.js';
-import { output, type Output } from './output.js';
+import { changed, output, type Output } from './output.js';
 
 export async function backup(o: { file: string; force: boolean }, ctx: Context): Promise<Output> {
-  if (o.file.trim() === '') throw new UsageError('name the backup file: inv backup FILE');
-  if (!existsSync(dirname(resolve(o.file))))
-    throw new UsageError(`cannot write ${o.file}: the folder ${dirname(resolve(o.file))} does not exist`);
-  if (existsSync(o.file) && statSync(o.file).isDirectory()) throw new UsageError(`${o.file} is a folder`);
-  if (existsSync(o.file) && !o.force) throw new UsageError(`${o.file} exists already; pass --force to overwrite it`);
-  const r = await withStore(ctx.store, (store) => store.backup(o.file), READ);
-  return output(
-    { file: r.file, pages: r.pages, store: ctx.store.path },
-    (x) => `backup written: ${safe(x.file)} (${x.pages} pages of ${safe(x.store)})`,
-  );
+  const target = outputTarget(o.file, { force: o.force, protect: storeFiles(ctx.store), command: 'inv backup' });
+  // SQLite writes its copy to a new file: beside a regular destination (renamed into place when whole),
+  // in the temporary folder for a device, a FIFO or stdout (then copied through).
+  const scratch = target.kind === 'file' ? null : mkdtempSync(join(tmpdir(), 'inv-backup-'));
+  const tmp = target.kind === 'file' ? tempBeside(target.path) : join(scratch!, 'store.db');
+  try {
+    const r = await withStore(ctx.store, (store) => store.backup(tmp), READ);
+    if (target.kind === 'file') commitFile(tmp, target.path);
+    else {
+      const out = target.kind === 'stdout' ? ctx.io.stdout : await openThrough(target);
+      try {
+        await pipeline(createReadStream(tmp), out, { end: target.kind !== 'stdout' });
+      } catch (e) {
+        throw target.kind === 'stdout'
+          ? outputLost(e, undefined)
+          : invalidInput(`cannot write ${o.file}: ${writeFailure(e) ?? (e as Error).message}`);
+      }
+    }
+    const result = { file: o.file, pages: r.pages, store: ctx.store.path };
+    if (target.kind !== 'file') {
+      // Written through (stdout, /dev/stdout, a FIFO): the summary must not land in the data.
+      ctx.note(`backup written: ${safe(o.file)} (${r.pages} pages of ${safe(ctx.store.path)})`);
+      return { json: result, human: () => '', streamed: true };
+    }
+    return changed(
+      result,
+      (x) => `backup written: ${safe(x.file)} (${x.pages} pages of ${safe(x.store)})`,
+      `the backup ${o.file} was written`,
+    );
+  } finally {
+    removeQuietly(tmp);
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 async function confirm(ctx: Context, question: string): Promise<boolean> {
@@ -46,9 +72,10 @@ export async function restore(o: { file: string; yes: boolean }, ctx: Context): 
     if (!ok) throw new InvError('INTERRUPTED', 'restore declined; the store was not changed', EXIT.usage);
   }
   const restored = await withStore(ctx.store, (store) => store.restore(o.file));
-  return output(
+  return changed(
     { ...restored, store: ctx.store.path },
     (x) =>
       `restored ${safe(x.store)} from ${safe(x.file)}: ${x.skus} SKUs, ${x.orders} orders, ${x.movements} movements`,
+    `the store was restored from ${o.file}`,
   );
 }

@@ -16,6 +16,8 @@ export interface Io {
   stdin: Readable & { isTTY?: boolean };
   stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };
+  /** What Ctrl-C says about the store (bin/inv.cjs prints it); a command that writes changes it. */
+  interrupt?: { note: string };
 }
 
 /** Where made-up values come from, so that a test can fix them. */
@@ -74,7 +76,12 @@ export function makeContext(io: Io, g: Globals): Context {
     io,
     nowMs,
     clock: () => (fixedNow ? nowMs : Date.now()),
-    store: storeAddress(g.db, io.env, busyTimeoutMs),
+    store: {
+      ...storeAddress(g.db, io.env, busyTimeoutMs),
+      onWrite: () => {
+        if (io.interrupt) io.interrupt.note = 'the change under way was rolled back';
+      },
+    },
     ids: randomIds,
     json: Boolean(g.json),
     quiet,

@@ -5,13 +5,12 @@
  * place at the end, so a failed export never leaves half a file, and an
  * existing file is only replaced with --force.
  */
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { UsageError, invalidInput } from '../core/errors.js';
-import { READ, withStore } from '../store/with-store.js';
+import { UsageError, invalidInput, outputLost, writeFailure } from '../core/errors.js';
+import { READ, storeFiles, withStore } from '../store/with-store.js';
+import { commitFile, openThrough, outputTarget, removeQuietly, tempBeside } from '../io/output-file.js';
 import type { Context } from './context.js';
 import type { StockItem } from '../core/ports.js';
 import { writePieces } from './stream.js';
@@ -63,47 +62,62 @@ export async function exportStock(o: ExportOptions, ctx: Context): Promise<Outpu
 
   if (o.out === undefined) {
     // A closed pipe (inv export | head) ends the export quietly, as other tools do.
-    await withStore(ctx.store, async (store) => writeAll(ctx.io.stdout, store.iterateStock(ctx.nowMs), fmt), READ);
+    const { error } = await withStore(
+      ctx.store,
+      async (store) => writeAll(ctx.io.stdout, store.iterateStock(ctx.nowMs), fmt),
+      READ,
+    );
+    if (error) throw outputLost(error, undefined);
     return { json: null, human: () => '', streamed: true };
   }
 
   const file = o.out;
-  if (existsSync(file)) {
-    if (statSync(file).isDirectory()) throw invalidInput(`${file} is a folder`);
-    if (!o.force)
-      throw new UsageError(`${file} exists already; nothing was written`, {
-        hint: `overwrite it: inv export -o ${file} --force`,
-      });
-  }
-  if (!existsSync(dirname(file)))
-    throw invalidInput(`cannot write ${file}: the folder ${dirname(file)} does not exist`);
-  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  const target = outputTarget(file, {
+    force: Boolean(o.force),
+    protect: storeFiles(ctx.store),
+    command: 'inv export -o',
+  });
   const count = await withStore(
     ctx.store,
     async (store) => {
+      const items = store.iterateStock(ctx.nowMs);
+      if (target.kind !== 'file') {
+        const out = target.kind === 'stdout' ? ctx.io.stdout : await openThrough(target);
+        const { count: n, error } = await writeAll(out, items, fmt);
+        if (target.kind === 'through') await new Promise<void>((res) => out.end(() => res()));
+        if (error)
+          throw target.kind === 'stdout'
+            ? outputLost(error, undefined)
+            : invalidInput(`cannot write ${file}: ${writeFailure(error) ?? error.message}`);
+        return n;
+      }
+      const tmp = tempBeside(target.path);
       const out = createWriteStream(tmp, { flags: 'wx' });
       try {
         await once(out, 'open');
-        const { count: n, error } = await writeAll(out, store.iterateStock(ctx.nowMs), fmt);
+        const { count: n, error } = await writeAll(out, items, fmt);
         if (error) throw error;
         out.end();
         await once(out, 'finish');
-        renameSync(tmp, file);
+        commitFile(tmp, target.path);
         return n;
       } catch (e) {
         out.destroy();
-        rmSync(tmp, { force: true });
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== undefined && !String(code).startsWith('SQLITE'))
-          throw invalidInput(`cannot write ${file}: ${code}`);
+        removeQuietly(tmp);
+        const why = writeFailure(e);
+        if (why !== null) throw invalidInput(`cannot write ${file}: ${why}; nothing was written`);
         throw e;
       }
     },
     READ,
   );
+  const result = { file, format: fmt, skus: count };
+  const said = `exported ${thousands(count)} SKUs to ${safe(file)} (${fmt})`;
+  if (target.kind !== 'file') {
+    // Written through (/dev/stdout, a FIFO): the summary must not land in the data.
+    ctx.note(said);
+    return { json: result, human: () => '', streamed: true };
+  }
   ctx.note(`read it back with: inv import ${file}`);
-  return output(
-    { file, format: fmt, skus: count },
-    (r) => `exported ${thousands(r.skus)} SKUs to ${safe(r.file)} (${r.format})`,
-  );
+  return output(result, () => said);
 }

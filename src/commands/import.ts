@@ -7,6 +7,7 @@
  */
 import { UsageError, invalidInput } from '../core/errors.js';
 import type { ImportConflict } from '../core/ports.js';
+import { DEFAULT_MAX_LINE, parseSize } from '../core/values.js';
 import { withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
 import { FORMATS, type FormatName } from '../io/formats/index.js';
@@ -26,6 +27,7 @@ export interface ImportOptions {
   location?: string;
   duplicates?: string;
   strict?: boolean;
+  maxLineSize?: string;
 }
 
 function conflictMessage(c: ImportConflict, hasLocations: boolean): string {
@@ -78,6 +80,7 @@ export async function importStock(o: ImportOptions, ctx: Context): Promise<Outpu
   }
   if (o.location !== undefined && o.location.trim() === '')
     throw new UsageError('--location needs the name of a location');
+  const maxLine = o.maxLineSize !== undefined ? parseSize('--max-line-size', o.maxLineSize) : DEFAULT_MAX_LINE;
   const add = Boolean(o.add);
   const dryRun = Boolean(o.dryRun);
   const src = await openSource(o.file, ctx.io.stdin);
@@ -92,7 +95,7 @@ export async function importStock(o: ImportOptions, ctx: Context): Promise<Outpu
       try {
         const read: ReadResult = await readImport(
           src,
-          { format, location: o.location, strict: Boolean(o.strict) },
+          { format, location: o.location, strict: Boolean(o.strict), maxLine },
           {
             stage: (rows) => batch.stage(rows),
             picked: (label) => note(`reading ${safe(src.name)} as ${label}`),
@@ -177,7 +180,15 @@ export async function importStock(o: ImportOptions, ctx: Context): Promise<Outpu
           duplicatesResolved: o.duplicates !== undefined ? conflicts.length : 0,
         };
         const json = dryRun ? { ...result, changes: applied.changes ?? [] } : result;
-        return output(json, (r, s) => renderImport({ ...r, changes: applied.changes ?? undefined }, s));
+        const done = dryRun
+          ? undefined
+          : `the import of ${src.name} was applied (${thousands(applied.created)} created, ${thousands(applied.updated)} updated)`;
+        return output(
+          json,
+          (r, s) => renderImport({ ...r, changes: applied.changes ?? undefined }, s),
+          undefined,
+          done,
+        );
       } finally {
         batch.dispose();
       }

@@ -2,7 +2,7 @@ import type { Store } from '../core/ports.js';
 import { withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
 import { safe } from '../render/style.js';
-import { output, type Output } from './output.js';
+import { changed, output, type Output } from './output.js';
 import { SAMPLE_SHOP } from './sample.js';
 
 /** Adds the sample SKUs a store does not have yet; stock the shop already counts is never touched. */
@@ -15,9 +15,14 @@ export async function init(o: { sample: boolean }, ctx: Context): Promise<Output
     store: ctx.store.path,
     sample: o.sample ? { skus: SAMPLE_SHOP.length, created: await loadSample(store, ctx.nowMs) } : null,
   }));
-  return output(result, (r) => {
-    if (!r.sample) return `store ready: ${safe(r.store)}`;
-    const kept = r.sample.skus - r.sample.created.length;
-    return `store ready: ${safe(r.store)}\nsample shop: ${r.sample.created.length} SKUs added${kept ? `, ${kept} already there and left as they were` : ''}; see them with: inv stock`;
-  });
+  const done = result.sample ? `${result.sample.created.length} sample SKUs were added` : 'the store is ready';
+  return changed(
+    result,
+    (r) => {
+      if (!r.sample) return `store ready: ${safe(r.store)}`;
+      const kept = r.sample.skus - r.sample.created.length;
+      return `store ready: ${safe(r.store)}\nsample shop: ${r.sample.created.length} SKUs added${kept ? `, ${kept} already there and left as they were` : ''}; see them with: inv stock`;
+    },
+    done,
+  );
 }

@@ -6,7 +6,7 @@ import { iso, parseTime } from '../core/values.js';
 import { READ, withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
 import { renderMode, renderModeChange, renderSchedule, type ModeChange, type ModeReport } from '../render/mode.js';
-import { output, type Output } from './output.js';
+import { changed, output, type Output } from './output.js';
 
 export async function showMode(ctx: Context): Promise<Output> {
   const report = await withStore(
@@ -54,7 +54,7 @@ export async function setMode(o: SetModeOptions, ctx: Context): Promise<Output> 
     const change = await applyChange(store);
     return { ...modeReport(await store.getPolicy(ctx.nowMs), ctx.nowMs), change };
   });
-  return output(result, renderModeChange);
+  return changed(result, renderModeChange, 'the mode change was saved');
 
   async function applyChange(store: Store): Promise<ModeChange> {
     if (o.provider !== undefined) {
@@ -82,9 +82,10 @@ export async function listSchedule(ctx: Context): Promise<Output> {
 
 export async function cancelSchedule(o: { id: number }, ctx: Context): Promise<Output> {
   const cancelled = await withStore(ctx.store, (store) => store.cancelWindow(o.id));
-  return output(
+  return changed(
     { cancelled },
     (r) =>
       `cancelled window ${r.cancelled.id}: ${r.cancelled.mode} from ${r.cancelled.from} until ${r.cancelled.until}`,
+    `window ${cancelled.id} was cancelled`,
   );
 }

@@ -6,7 +6,7 @@ import { checkEventId, checkOrderId, checkSku, parseInteger } from '../core/valu
 import { READ, withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
 import { renderExpired, renderOrder, renderOrders } from '../render/order.js';
-import { output, type Output } from './output.js';
+import { changed, output, type Output } from './output.js';
 
 /** `SKU:QTY`; the SKU may itself contain colons, so split at the last one. */
 export function parseItem(text: string): OrderLine {
@@ -22,7 +22,7 @@ export async function place(o: { items: string[]; provider: string; id?: string 
   const provider = checkProviderName(o.provider);
   const id = o.id !== undefined ? checkOrderId(o.id) : ctx.ids.orderId();
   const order = await withStore(ctx.store, (store) => store.placeOrder({ id, provider, lines, nowMs: ctx.nowMs }));
-  return output(order, renderOrder);
+  return changed(order, renderOrder, `order "${order.id}" was placed (${order.mode})`);
 }
 
 export async function notify(
@@ -34,7 +34,10 @@ export async function notify(
   const order = await withStore(ctx.store, (store) =>
     store.notify({ id, transition: o.transition, eventId, nowMs: ctx.nowMs }),
   );
-  return output(order, renderOrder);
+  const done = order.duplicate
+    ? `the notification for order "${order.id}" was a duplicate (nothing changed)`
+    : `order "${order.id}" is now ${order.status}`;
+  return changed(order, renderOrder, done);
 }
 
 export async function list(o: { status?: string }, ctx: Context): Promise<Output> {
@@ -50,5 +53,5 @@ export async function show(o: { id: string }, ctx: Context): Promise<Output> {
 
 export async function expire(ctx: Context): Promise<Output> {
   const expired = await withStore(ctx.store, (store) => store.expireDue(ctx.nowMs));
-  return output({ expired }, renderExpired);
+  return changed({ expired }, renderExpired, `${expired.length} orders were recorded as expired`);
 }

@@ -4,7 +4,7 @@ import { parseDurationHours } from '../core/values.js';
 import { READ, withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
 import { renderProviders } from '../render/provider.js';
-import { output, type Output } from './output.js';
+import { changed, output, type Output } from './output.js';
 
 export async function listProviders(ctx: Context): Promise<Output> {
   const providers = mergeCatalogue(await withStore(ctx.store, (store) => store.customProviders(), READ));
@@ -46,9 +46,10 @@ export async function setProvider(o: SetProviderOptions, ctx: Context): Promise<
   const result = await withStore(ctx.store, (store) =>
     store.tuneProvider(name, (existing) => tuneProvider(existing, name, changes)),
   );
-  return output(
+  return changed(
     result,
     (r, s) =>
       `${r.created ? 'added' : 'updated'} provider ${r.provider.name}\n${renderProviders({ providers: [r.provider] }, s)}`,
+    `provider ${result.provider.name} was saved`,
   );
 }

@@ -1,10 +1,10 @@
-import { EXIT } from '../core/errors.js';
+import { EXIT, outputLost } from '../core/errors.js';
 import { checkName, checkSku, iso, parseInteger } from '../core/values.js';
 import { READ, withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
 import { renderAdjusted, renderHistory, renderStock, renderStockDetail, renderVerify } from '../render/stock.js';
 import type { Store } from '../core/ports.js';
-import { output, type Output } from './output.js';
+import { changed, output, type Output } from './output.js';
 import { writePieces } from './stream.js';
 
 export async function listStock(o: { skus: string[]; low: boolean }, ctx: Context): Promise<Output> {
@@ -34,7 +34,8 @@ async function streamStockJson(store: Store, ctx: Context, low: boolean): Promis
     }
     yield !started ? '{\n  "items": []\n}\n' : n === 0 ? ']\n}\n' : '\n  ]\n}\n';
   }
-  await writePieces(ctx.io.stdout, pieces());
+  const failed = await writePieces(ctx.io.stdout, pieces());
+  if (failed) throw outputLost(failed, undefined);
 }
 
 export async function showStock(o: { sku: string }, ctx: Context): Promise<Output> {
@@ -66,7 +67,11 @@ export async function adjust(o: AdjustOptions, ctx: Context): Promise<Output> {
   const adjusted = await withStore(ctx.store, (store) =>
     store.adjustStock({ sku, set, add, name, lowStock, note: o.reason, nowMs: ctx.nowMs }),
   );
-  return output(adjusted, renderAdjusted);
+  return changed(
+    adjusted,
+    renderAdjusted,
+    `${adjusted.sku}: onHand ${adjusted.before} → ${adjusted.after} was recorded`,
+  );
 }
 
 export async function history(o: { sku: string }, ctx: Context): Promise<Output> {

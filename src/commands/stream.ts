@@ -2,6 +2,17 @@ import type { Writable } from 'node:stream';
 
 const FLUSH_AT = 1 << 16;
 
+/** Writes `text` and resolves once it is written; rejects with the write's error (a full disk, a closed pipe). */
+export function writeOut(out: Writable, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    try {
+      out.write(text, (e?: Error | null) => (e ? reject(e) : resolve()));
+    } catch (e) {
+      reject(e);
+    }
+  });
+}
+
 /** Resolves when a full stream has drained, or closed, or failed; leaves no listener behind. */
 function writable(out: Writable): Promise<void> {
   return new Promise((resolve) => {
@@ -74,8 +85,13 @@ export async function writePieces(
  */
 export class LineWriter {
   private buf = '';
+  private pending = 0;
   private scheduled = false;
   private full: Promise<void> | null = null;
+  /** The first failed write (a closed pipe, a full disk): nothing more is written after it. */
+  failed: Error | null = null;
+  /** Lines handed to a write that did not fail. */
+  written = 0;
 
   /** Ctrl-C ends the process at once (bin/inv.cjs): what was applied is still said first. */
   private readonly onExit = (): void => this.flush();
@@ -91,7 +107,9 @@ export class LineWriter {
   }
 
   push(line: string): void {
+    if (this.failed) return;
     this.buf += line;
+    this.pending++;
     if (this.buf.length >= FLUSH_AT) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -101,10 +119,23 @@ export class LineWriter {
 
   flush(): void {
     this.scheduled = false;
-    if (this.buf === '') return;
-    const ok = this.out.write(this.buf);
+    if (this.buf === '' || this.failed) return;
+    const lines = this.pending;
+    let ok = true;
+    try {
+      ok = this.out.write(this.buf, (e?: Error | null) => {
+        if (e && !this.failed) {
+          this.failed = e;
+          this.written -= lines;
+        }
+      });
+      this.written += lines;
+    } catch (e) {
+      this.failed ??= e as Error;
+    }
     this.buf = '';
-    if (!ok && !this.full) {
+    this.pending = 0;
+    if (!ok && !this.full && !this.failed) {
       this.full = writable(this.out).then(() => {
         this.full = null;
       });

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'VERIFY_FAILED'
   | 'NO_TERMINAL'
   | 'INTERRUPTED'
+  | 'OUTPUT_FAILED'
   | 'INTERNAL';
 
 export const EXIT = {
@@ -28,6 +29,8 @@ export const EXIT = {
   refused: 3,
   store: 4,
   verify: 5,
+  /** The command did its work, but its result could not be written (stdout full, closed or gone). */
+  output: 6,
   interrupted: 130,
 } as const;
 
@@ -68,6 +71,51 @@ export class StoreError extends InvError {
   constructor(code: ErrorCode, message: string, hint?: string) {
     super(code, message, EXIT.store, [], hint);
   }
+}
+
+/**
+ * Exit 6: the result could not be written to stdout. The message says what the
+ * command had already done (an order placed, events applied) or that nothing
+ * was changed. `readerGone`: a read command whose reader closed the pipe
+ * (`inv stock | head`), which ends quietly with exit 0, as other tools do.
+ */
+export class OutputError extends InvError {
+  constructor(
+    message: string,
+    readonly readerGone = false,
+    hint?: string,
+  ) {
+    super('OUTPUT_FAILED', message, EXIT.output, [], hint);
+  }
+}
+
+/** How a failed write is named in messages. */
+export function writeFailure(e: unknown): string | null {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code)) return null;
+  const words: Record<string, string> = {
+    EPIPE: 'the reader went away (EPIPE)',
+    ENOSPC: 'the disk is full (ENOSPC)',
+    EDQUOT: 'the disk quota is used up (EDQUOT)',
+    EFBIG: 'the file is too large (EFBIG)',
+    EIO: 'an input/output error (EIO)',
+    EBADF: 'stdout is closed (EBADF)',
+  };
+  return words[code] ?? code;
+}
+
+/**
+ * The error for a result that could not be written. `done`: what the command
+ * changed, in a few words ("order \"A\" was placed"); undefined for commands that
+ * only read. Returns `e` itself when it is not a failed write.
+ */
+export function outputLost(e: unknown, done: string | undefined): unknown {
+  const why = writeFailure(e);
+  if (why === null) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (!done)
+    return new OutputError(`the result could not be written to stdout: ${why}; nothing was changed`, code === 'EPIPE');
+  return new OutputError(`${done}, but the result could not be written to stdout: ${why}`);
 }
 
 /**

@@ -18,9 +18,39 @@ function checkKey(kind: string, value: string): string {
   return value;
 }
 
-/** A SKU: 1–64 printable characters, case-sensitive (SPEC section 2). */
+/**
+ * Invisible formatting characters (Unicode category Cf): zero-width spaces and
+ * joiners, bidirectional marks and overrides (U+202E), the BOM (U+FEFF), soft
+ * hyphens. In a SKU they make two SKUs that look the same, or one that reads
+ * backwards.
+ */
+const INVISIBLE = /\p{Cf}/u;
+
+/**
+ * A SKU: 1–64 printable characters, case-sensitive (SPEC section 2), in Unicode
+ * NFC: `CAFÉ` typed with a combining accent (NFD) is the same SKU as with a
+ * precomposed É. Returns the SKU as stored (normalised).
+ */
 export function checkSku(value: string): string {
-  return checkKey('SKU', value);
+  const sku = checkKey('SKU', value.normalize('NFC'));
+  const hidden = INVISIBLE.exec(sku);
+  if (hidden) {
+    const code = `U+${hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    throw invalidInput(
+      `SKU ${JSON.stringify(sku)} contains an invisible formatting character (${code}): two such SKUs look the same`,
+    );
+  }
+  return sku;
+}
+
+/** Why a SKU already in a store breaks the rules of checkSku (a store written by an older inv), or null. */
+export function skuProblem(sku: string): string | null {
+  try {
+    if (checkSku(sku) !== sku) return 'is not in Unicode NFC: it may look like another SKU';
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 export function checkOrderId(value: string): string {
@@ -71,6 +101,22 @@ export function parseTime(what: string, text: string): number {
 
 /** 1234567 → "1,234,567" (toLocaleString loads ICU data: ~30 ms on the first call). */
 export const thousands = (x: number): string => String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** The longest line (or CSV field) an import reads by default: far above any real export's, far below what exhausts memory. */
+export const DEFAULT_MAX_LINE = 1 << 20;
+const MAX_MAX_LINE = 1 << 30;
+
+/** A size in bytes: `65536`, `512K`, `4M`, `1G` (binary units), from 1 KiB to 1 GiB. */
+export function parseSize(what: string, text: string): number {
+  const m = /^\s*(\d+)\s*([kmg]?)i?b?\s*$/i.exec(text);
+  const n = m
+    ? Number(m[1]) * { '': 1, k: 1024, m: 1 << 20, g: 1 << 30 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g']
+    : NaN;
+  if (!Number.isSafeInteger(n) || n < 1024 || n > MAX_MAX_LINE) {
+    throw new UsageError(`${what} "${text}" is not a size from 1K to 1G (e.g. 512K, 4M)`);
+  }
+  return n;
+}
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 

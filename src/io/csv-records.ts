@@ -10,6 +10,17 @@
  */
 import { Parser, type CsvError } from 'csv-parse';
 import { invalidInput } from '../core/errors.js';
+import { DEFAULT_MAX_LINE, thousands } from '../core/values.js';
+
+/** A line (or a field) longer than the limit: refused as soon as it is seen, naming the line. */
+export function tooLong(source: string, line: number, max: number) {
+  const message = `the line is longer than ${thousands(max)} characters (a field or line this long is not stock data: a quote left open, or the wrong file?)`;
+  return invalidInput(
+    `${source}: line ${line}: ${message}`,
+    [{ line, column: '', value: '', message }],
+    `if the file really holds such lines, raise the limit: --max-line-size ${Math.min(4 * max, 1 << 30)}`,
+  );
+}
 
 export type OnRecord = (cells: string[], line: number) => void;
 
@@ -67,8 +78,17 @@ class LineParser extends Parser {
   constructor(
     private readonly onRecord: OnRecord,
     delimiter: Separator,
+    maxLine: number,
   ) {
-    super({ bom: true, delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+    super({
+      bom: true,
+      delimiter,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      // A line (or a field) beyond this is refused as it is read: one 200 MB line must not exhaust memory.
+      max_record_size: maxLine,
+    });
   }
 
   override push(record: unknown): boolean {
@@ -101,8 +121,9 @@ export class CsvRecords {
     private readonly source: string,
     onRecord: OnRecord,
     delimiter: Separator = ',',
+    private readonly maxLine = DEFAULT_MAX_LINE,
   ) {
-    this.parser = new LineParser(onRecord, delimiter);
+    this.parser = new LineParser(onRecord, delimiter, maxLine);
     this.parser.on('error', (e) => {
       this.failure ??= e;
     });
@@ -118,6 +139,7 @@ export class CsvRecords {
     if (!err) return;
     if (!('code' in err) || typeof err.code !== 'string' || !err.code.startsWith('CSV_')) throw err;
     const line = this.parser.nextStart;
+    if (err.code === 'CSV_MAX_RECORD_SIZE') throw tooLong(this.source, line, this.maxLine);
     if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
       throw invalidInput(
         `${this.source}: unbalanced quotes: the quoted field that starts on line ${line} is never closed`,

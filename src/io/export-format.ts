@@ -15,6 +15,21 @@ export function csvField(text: string): string {
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/**
+ * A text cell a spreadsheet would run as a formula (`=HYPERLINK(…)`, `+CMD`,
+ * `-2+3`, `@SUM(A1)`, or one led by a tab or CR) gets a leading `'`, the usual
+ * defence (OWASP, "CSV injection"); so does a cell that already starts with `'`
+ * before one of those, so that `inv import` can take the quote back off
+ * unambiguously (see io/formats/inv.ts).
+ */
+const FORMULA = /^(?:[=+\-@\t\r]|'[=+\-@\t\r'])/;
+
+export const defuse = (text: string): string => (FORMULA.test(text) ? `'${text}` : text);
+
+/** What `defuse` did, undone: inv's own CSV format reads its exports back unchanged. */
+export const undefuse = (text: string): string =>
+  text.startsWith("'") && FORMULA.test(text.slice(1)) ? text.slice(1) : text;
+
 export interface ExportRecord {
   sku: string;
   name: string;
@@ -39,7 +54,7 @@ export function writerFor(format: ExportFormat): {
     case 'csv':
       return {
         head: 'sku,name,quantity,lowStock\n',
-        item: (r) => `${csvField(r.sku)},${csvField(r.name)},${r.quantity},${r.lowStock ?? ''}\n`,
+        item: (r) => `${csvField(defuse(r.sku))},${csvField(defuse(r.name))},${r.quantity},${r.lowStock ?? ''}\n`,
         tail: () => '',
       };
     case 'json':

@@ -6,6 +6,8 @@
  * element at a time, not the file.
  */
 import { invalidInput } from '../core/errors.js';
+import { DEFAULT_MAX_LINE } from '../core/values.js';
+import { tooLong } from './csv-records.js';
 import type { Refusal } from './rows.js';
 
 export type OnObject = (o: Record<string, unknown>, line: number) => void;
@@ -45,8 +47,10 @@ export class NdjsonRecords {
   objects = 0;
 
   constructor(
+    private readonly source: string,
     private readonly onObject: OnObject,
     private readonly onBad: OnBad,
+    private readonly maxLine = DEFAULT_MAX_LINE,
   ) {}
 
   get line(): number {
@@ -57,6 +61,7 @@ export class NdjsonRecords {
     const parts = (this.rest + text).split('\n');
     this.rest = parts.pop()!;
     for (const p of parts) this.one(p);
+    if (this.rest.length > this.maxLine) throw tooLong(this.source, this.lineNo + 1, this.maxLine);
   }
 
   end(): void {
@@ -93,10 +98,13 @@ export class JsonArrayRecords {
   private pieces: string[] = [];
   objects = 0;
 
+  private size = 0;
+
   constructor(
     private readonly source: string,
     private readonly onObject: OnObject,
     private readonly onBad: OnBad,
+    private readonly maxLine = DEFAULT_MAX_LINE,
   ) {}
 
   get line(): number {
@@ -129,6 +137,7 @@ export class JsonArrayRecords {
             this.objects++;
             parseElement(this.pieces.join(''), this.startLine, this.onObject, this.onBad, `element ${this.objects}`);
             this.pieces = [];
+            this.size = 0;
             from = -1;
             this.state = S.AfterElement;
           }
@@ -165,7 +174,12 @@ export class JsonArrayRecords {
           this.fail('not valid JSON: text after the end of the array');
       }
     }
-    if (this.state === S.Element && from >= 0) this.pieces.push(text.slice(from));
+    if (this.state === S.Element && from >= 0) {
+      this.pieces.push(text.slice(from));
+      this.size += text.length - from;
+      // One element beyond the limit is refused as it arrives: memory holds at most the limit.
+      if (this.size > this.maxLine) throw tooLong(this.source, this.startLine, this.maxLine);
+    }
   }
 
   end(): void {

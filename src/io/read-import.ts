@@ -21,6 +21,8 @@ export const MAX_DETAILS = 10_000;
 
 export interface ReadOptions {
   format: FormatName;
+  /** The longest line, CSV field or JSON element read (characters); longer ones refuse the import. */
+  maxLine?: number;
   location?: string;
   strict: boolean;
 }
@@ -163,6 +165,7 @@ export async function readImport(src: Source, opts: ReadOptions, hooks: ReadHook
   const c = new Collector(opts, hooks);
   let kind: 'csv' | 'json' | 'ndjson' | null = null;
   let layout: Layout | null = null;
+  let width = 0;
   let format: ReadResult['format'] = 'csv';
   let rows = 0;
   let bytes = 0;
@@ -186,6 +189,16 @@ export async function readImport(src: Source, opts: ReadOptions, hooks: ReadHook
             : 'check --format, or leave it out to recognise the file by its header',
         );
       }
+      const unclear = header.ambiguities();
+      if (unclear.length > 0) {
+        const message = `the header is ambiguous: ${unclear.join('; ')}`;
+        throw invalidInput(
+          `${src.name}: line ${line}: ${message}`,
+          [{ line, column: '', value: cells.join(','), message }],
+          'keep one column of each, and import again',
+        );
+      }
+      width = cells.length;
       layout = opened.layout;
       format = opened.format;
       if (opts.format === 'auto' || separator !== ',')
@@ -198,6 +211,16 @@ export async function readImport(src: Source, opts: ReadOptions, hooks: ReadHook
     // A record of empty cells only (trailing ",,," rows of spreadsheets) is a blank line.
     if (cells[0] === '' && cells.every((x) => x === '')) return;
     rows++;
+    // More fields than the header names: some field holds an unquoted separator, and every cell after it is shifted.
+    if (cells.length > width && cells.slice(width).some((x) => x.trim() !== '')) {
+      c.refuse({
+        line,
+        column: '',
+        value: cells.join(separator).slice(0, 80),
+        message: `the row has ${cells.length} fields but the header names ${width}: is a field with a ${SEPARATOR_NAMES[separator]} in it not quoted?`,
+      });
+      return;
+    }
     layout.map(cells, line, c);
   };
 
@@ -208,7 +231,7 @@ export async function readImport(src: Source, opts: ReadOptions, hooks: ReadHook
         kind = kindOf(src, opts.format, chunk.subarray(0, 64).toString('utf8'));
         if (kind === 'csv') {
           separator = sniffSeparator(chunk.subarray(0, 1 << 16).toString('utf8'));
-          csv = new CsvRecords(src.name, onRecord, separator);
+          csv = new CsvRecords(src.name, onRecord, separator, opts.maxLine);
         } else {
           format = kind;
           const label = kind === 'json' ? 'json (inv)' : 'ndjson (inv)';
@@ -231,7 +254,10 @@ export async function readImport(src: Source, opts: ReadOptions, hooks: ReadHook
             rows++;
             c.refuse(r);
           };
-          json = kind === 'json' ? new JsonArrayRecords(src.name, onObject, onBad) : new NdjsonRecords(onObject, onBad);
+          json =
+            kind === 'json'
+              ? new JsonArrayRecords(src.name, onObject, onBad, opts.maxLine)
+              : new NdjsonRecords(src.name, onObject, onBad, opts.maxLine);
         }
       }
       if (csv) await csv.write(chunk);

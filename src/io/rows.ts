@@ -82,9 +82,13 @@ export function emit(
   nameColumn = 'name',
 ): void {
   let ok = true;
-  const skuProblem = problem(checkSku, c.sku);
-  if (skuProblem !== null) {
-    sink.refuse({ line: c.line, column: layout.skuColumn, value: c.sku, message: skuProblem });
+  // The SKU as the store keeps it (NFC): two spellings of one SKU in a file are then one SKU, repeated.
+  let sku = c.sku;
+  try {
+    sku = checkSku(c.sku);
+  } catch (e) {
+    if (!(e instanceof InvError)) throw e;
+    sink.refuse({ line: c.line, column: layout.skuColumn, value: c.sku, message: e.message });
     ok = false;
   }
   const qty = parseQuantity(c.quantity);
@@ -102,7 +106,7 @@ export function emit(
   if (!ok) return;
   sink.row({
     line: c.line,
-    sku: c.sku,
+    sku,
     qty: qty as number,
     name: c.name === '' ? null : c.name,
     location: c.location ?? '',
@@ -114,12 +118,25 @@ export function emit(
 /** Header lookup: case-insensitive, surrounding spaces and Shopify's " (not editable)" ignored. */
 export class Header {
   private readonly index = new Map<string, number>();
+  private readonly columns = new Map<string, number[]>();
+  /** Columns a layout asked for that the header makes ambiguous: named twice, or under two of their names. */
+  private readonly unclear: string[] = [];
 
   constructor(readonly names: string[]) {
     names.forEach((n, i) => {
       const key = Header.key(n);
       if (!this.index.has(key)) this.index.set(key, i);
+      this.columns.set(key, [...(this.columns.get(key) ?? []), i]);
     });
+  }
+
+  /**
+   * What makes the columns read ambiguous, one sentence each (`sku,sku,quantity`,
+   * or both `quantity` and `qty`): such a file is refused rather than read from
+   * whichever column comes first.
+   */
+  ambiguities(): string[] {
+    return this.unclear;
   }
 
   static key(name: string): string {
@@ -129,17 +146,27 @@ export class Header {
       .replace(/\s*\(not editable\)$/, '');
   }
 
-  /** The index of the first of these columns present, or -1. */
+  /** The index of the column under the first of these names present, or -1. Notes an ambiguity (see above). */
   find(...aliases: string[]): number {
-    for (const a of aliases) {
-      const i = this.index.get(a);
-      if (i !== undefined) return i;
+    const present = aliases.filter((a) => this.index.has(a));
+    if (present.length === 0) return -1;
+    const at = this.columns.get(present[0])!;
+    const where = (k: string) => this.columns.get(k)!.map((i) => i + 1);
+    if (at.length > 1) {
+      this.unclear.push(
+        `column "${this.name(at[0])}" appears ${at.length} times (columns ${where(present[0]).join(', ')})`,
+      );
+    } else if (present.length > 1) {
+      this.unclear.push(
+        `${present.map((k) => `"${this.name(this.index.get(k)!)}" (column ${where(k).join(', ')})`).join(' and ')} both name the same column`,
+      );
     }
-    return -1;
+    return at[0];
   }
 
+  /** Whether any of these columns is present (without noting anything: formats test headers with it). */
   has(...aliases: string[]): boolean {
-    return this.find(...aliases) >= 0;
+    return aliases.some((a) => this.index.has(a));
   }
 
   name(i: number): string {

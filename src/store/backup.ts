@@ -12,7 +12,7 @@
  * the store's rows in one IMMEDIATE transaction: other processes see the old
  * store or the restored one, never a mix.
  */
-import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { StoreError, UsageError } from '../core/errors.js';
 import type { BackupInfo } from '../core/ports.js';
@@ -27,24 +27,23 @@ function removeQuietly(path: string): void {
   }
 }
 
+/** Writes a consistent copy of the store open on `db` to the new file `dest` (the caller renames it into place). */
 export async function backupTo(db: DB, storePath: string, dest: string): Promise<{ pages: number; file: string }> {
-  const tmp = join(dirname(dest), `.${basename(dest)}.partial-${process.pid}`);
   try {
-    const progress = await db.backup(tmp, { progress: () => 0x7fffffff });
-    renameSync(tmp, dest);
+    const progress = await db.backup(dest, { progress: () => 0x7fffffff });
     return { pages: progress.totalPages, file: dest };
   } catch (e) {
-    removeQuietly(tmp);
+    removeQuietly(dest);
     const code = String((e as { code?: string }).code ?? '');
     if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
       throw new StoreError(
         'STORE_UNAVAILABLE',
-        `the backup ${dest} could not be written: the disk is full; nothing was changed`,
+        `the backup could not be written: the disk is full; nothing was changed`,
       );
     }
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')
       throw mapSqliteError(e, storePath);
-    throw new UsageError(`cannot write the backup ${dest}: ${code || (e as Error).message}`);
+    throw new UsageError(`cannot write the backup: ${code || (e as Error).message}`);
   }
 }
 

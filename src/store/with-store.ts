@@ -13,6 +13,8 @@ export interface StoreAddress {
   /** Where the address came from: --db, INV_DB or the default path (whose folder is created when missing). */
   source: 'flag' | 'env' | 'default';
   busyTimeoutMs: number;
+  /** Called when a command opens the store to write it (Ctrl-C then speaks of a rollback). */
+  onWrite?: () => void;
 }
 
 /** SPEC section 3: --db, else INV_DB, else $XDG_DATA_HOME/inv/inventory.db, else ~/.local/share/inv/inventory.db. */
@@ -22,6 +24,9 @@ export function storeAddress(flag: string | undefined, env: NodeJS.ProcessEnv, b
   const base = env.XDG_DATA_HOME?.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
   return { path: join(base, 'inv', 'inventory.db'), source: 'default', busyTimeoutMs };
 }
+
+/** The files that make up a SQLite store: nothing may ever be written over them. */
+export const storeFiles = (at: StoreAddress): string[] => ['', '-wal', '-shm', '-journal'].map((s) => `${at.path}${s}`);
 
 export interface UseOptions {
   /** The command only reads, so a store that cannot be written still serves it. */
@@ -41,6 +46,7 @@ export async function withStore<T>(
   // Loaded on first use: `inv --help` and the simulator never load SQLite.
   const { openSqliteStore } = await import('./index.js');
   if (opts.ifMissing && !existsSync(at.path)) throw opts.ifMissing();
+  if (!opts.readOnly) at.onWrite?.();
   const store = openSqliteStore({
     path: at.path,
     createDir: at.source === 'default',

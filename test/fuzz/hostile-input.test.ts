@@ -5,7 +5,8 @@
  * through main() for speed; FUZZ_RUNS=1000 npm test runs longer.
  */
 import fc from 'fast-check';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,9 +185,11 @@ describe('hostile names and SKUs survive a round trip and print safely', () => {
     'semi;colon',
     "x'); DROP TABLE skus;--",
     'emoji-😀',
-    '\u202eRTL-override',
+    '=HYPERLINK("http://x.example","click")',
     'tab-free,comma',
     'ünïcödé®',
+    '+CMD|calc',
+    "'=already-quoted",
   ];
   const NAMES = [
     'Line one\nLine two',
@@ -196,6 +199,9 @@ describe('hostile names and SKUs survive a round trip and print safely', () => {
     'semi;colon; SELECT * FROM skus',
     '💥 boom ’quoted’',
     'a\r\nb',
+    '@SUM(A1)',
+    '-2+3',
+    "'",
   ];
 
   it('stock set → export → import into a new store gives the same items; text output has no escape sequences from data', async () => {
@@ -214,6 +220,11 @@ describe('hostile names and SKUs survive a round trip and print safely', () => {
         (await run(['--db', a.db, 'stock', '--json'])).stdout,
       );
     }
+    // The CSV export defuses spreadsheet formulas: no cell starts with = + - @ (issue 17).
+    const cells = parseCsv(readFileSync(join(a.dir, 'export.csv'), 'utf8'), { from_line: 2 }) as string[][];
+    for (const [sku, name] of cells) for (const text of [sku, name]) expect(text).not.toMatch(/^[=+\-@\t\r]/);
+    expect(cells.map((c) => c[0])).toContain(`'=HYPERLINK("http://x.example","click")`);
+    expect(cells.map((c) => c[0])).toContain(`''=already-quoted`);
     for (const args of [['stock'], ['stock', 'show', SKUS[3]], ['history', SKUS[5]], ['order', 'list']]) {
       const r = await run(['--db', a.db, ...args]);
       expect(r.code).toBe(0);

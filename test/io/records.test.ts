@@ -66,6 +66,7 @@ function json(kind: 'array' | 'ndjson', text: string, chunk = 0) {
           (b) => bad.push(b),
         )
       : new NdjsonRecords(
+          't.ndjson',
           (o, line) => objects.push([o, line]),
           (b) => bad.push(b),
         );

@@ -6,6 +6,7 @@
  * is refused rather than skipped.
  */
 import { MAX_QTY } from '../../core/values.js';
+import { undefuse } from '../export-format.js';
 import { emit, Header, cell, type Layout, type Sink } from '../rows.js';
 
 export const SKU_KEYS = ['sku'];
@@ -48,9 +49,10 @@ export function invCsv(h: Header): Layout | { missing: string[] } {
       }
       emit(sink, layout, {
         line,
-        sku: cell(cells, sku),
+        // inv's own exports defuse spreadsheet formulas with a leading ' (io/export-format.ts): undone here.
+        sku: undefuse(cell(cells, sku)),
         quantity: cell(cells, qty),
-        name: name >= 0 ? cell(cells, name) : null,
+        name: name >= 0 ? undefuse(cell(cells, name)) : null,
         lowStock: lowValue,
       });
     },
