@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
@@ -12,8 +12,9 @@ let sharedCopy: string | undefined;
  * The built inv, copied into a temporary folder that every user may read: for the
  * tests that run inv as the unprivileged user `nobody` (root ignores file
  * permissions), who cannot reach a checkout that sits under a 0700 folder.
- * Holds what the commands such tests run need: bin/, dist/, package.json and
- * better-sqlite3 with its native module. Removed after the test file.
+ * Holds what inv needs at run time: bin/, dist/, package.json, the packages the
+ * bundle leaves outside it (csv-parse, cli-progress, @inquirer/prompts) with
+ * theirs, and better-sqlite3 with its native module. Removed after the test file.
  */
 export function sharedBin(): string {
   if (sharedCopy) return sharedCopy;
@@ -21,6 +22,22 @@ export function sharedBin(): string {
   const dir = mkdtempSync(join(tmpdir(), 'inv-bin-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   for (const part of ['bin', 'dist', 'package.json']) cpSync(join(root, part), join(dir, part), { recursive: true });
+  // The packages the bundle requires from node_modules (scripts/build.mjs), and the ones they require.
+  const wanted = ['csv-parse', 'cli-progress', '@inquirer/prompts'];
+  const copied = new Set<string>();
+  while (wanted.length > 0) {
+    const name = wanted.pop()!;
+    if (copied.has(name)) continue;
+    copied.add(name);
+    const from = join(root, 'node_modules', name);
+    // Not hoisted: it sits in its parent's own node_modules, copied with the parent.
+    if (!statSync(from, { throwIfNoEntry: false })) continue;
+    cpSync(from, join(dir, 'node_modules', name), { recursive: true });
+    const pkg = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    wanted.push(...Object.keys(pkg.dependencies ?? {}));
+  }
   const sqlite = join('node_modules', 'better-sqlite3');
   mkdirSync(join(dir, sqlite, 'build', 'Release'), { recursive: true });
   for (const part of ['package.json', 'lib', join('build', 'Release', 'better_sqlite3.node')]) {

@@ -115,7 +115,7 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
           out.push(`${JSON.stringify({ line, ok: true, result })}\n`);
         } catch (e) {
           // The store itself failing (locked, full, damaged) stops the stream: later events would fail too.
-          if (e instanceof StoreError) {
+          if (e instanceof StoreError && e.scope === 'store') {
             throw new StoreError(
               e.code,
               `line ${line} was not applied: ${e.message.replace(/; nothing was changed$/, '')}; ${said()}`,
@@ -146,6 +146,7 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
       out.close();
       rl.close();
     }
+    await out.settled();
   });
   if (out.failed) {
     // The reader is gone or stdout is full: stop reading, and say exactly how far the stream got.

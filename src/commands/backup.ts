@@ -8,7 +8,7 @@ import { commitFile, openThrough, outputTarget, removeQuietly, tempBeside } from
 import { READ, storeFiles, withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
 import { safe } from '../render/style.js';
-import { changed, output, type Output } from './output.js';
+import { changed, type Output } from './output.js';
 
 export async function backup(o: { file: string; force: boolean }, ctx: Context): Promise<Output> {
   const target = outputTarget(o.file, { force: o.force, protect: storeFiles(ctx.store), command: 'inv backup' });

@@ -6,6 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
+import { UsageError } from '../core/errors.js';
 import { parseInteger, parseTime } from '../core/values.js';
 import { colourWanted, makeStyle, type Style } from '../render/style.js';
 import { type StoreAddress, storeAddress } from '../store/with-store.js';
@@ -62,8 +63,18 @@ export const randomIds: Ids = {
 };
 
 export function makeContext(io: Io, g: Globals): Context {
+  for (const [what, v] of [
+    ['--now', g.now],
+    ['INV_NOW', io.env.INV_NOW],
+    ['INV_DB', io.env.INV_DB],
+    ['--db', g.db],
+  ] as const) {
+    // An empty value is a mistake in a script (an unset variable), not a wish for the default.
+    if (v !== undefined && v.trim() === '')
+      throw new UsageError(`${what} is empty: give a value, or leave it out for the default`);
+  }
   const nowText = g.now ?? io.env.INV_NOW;
-  const fixedNow = nowText !== undefined && nowText !== '';
+  const fixedNow = nowText !== undefined;
   const nowMs = fixedNow ? parseTime(g.now !== undefined ? '--now' : 'INV_NOW', nowText) : Date.now();
   const timeoutText = io.env.INV_BUSY_TIMEOUT;
   const busyTimeoutMs = timeoutText ? parseInteger('INV_BUSY_TIMEOUT', timeoutText, { min: 0 }) : 5000;

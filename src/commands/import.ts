@@ -5,10 +5,10 @@
  * not twice, every problem is listed and nothing is applied; otherwise the
  * whole import is applied in one transaction.
  */
-import { UsageError, invalidInput } from '../core/errors.js';
+import { RefusedError, UsageError, invalidInput } from '../core/errors.js';
 import type { ImportConflict } from '../core/ports.js';
 import { DEFAULT_MAX_LINE, parseSize } from '../core/values.js';
-import { withStore } from '../store/with-store.js';
+import { READ, withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
 import { FORMATS, type FormatName } from '../io/formats/index.js';
 import { Progress } from '../io/progress.js';
@@ -55,7 +55,15 @@ function conflictDetails(conflicts: ImportConflict[], read: ReadResult): { detai
 }
 
 /** Prints every refused row on stderr (errors print even with --quiet), then refuses the import. */
-function refuse(ctx: Context, src: string, details: Refusal[], total: number, hint: string): never {
+function refuse(
+  ctx: Context,
+  src: string,
+  details: Refusal[],
+  total: number,
+  hint: string,
+  /** Rows the store's rules refuse (units reserved): a business rule, exit 3, as `inv stock set`. */
+  rule = false,
+): never {
   for (const d of details) {
     const column = d.column !== '' ? ` [${safe(d.column)}]` : '';
     ctx.io.stderr.write(`inv: ${safe(src)}, line ${d.line}${column}: ${safe(d.message)}\n`);
@@ -65,7 +73,9 @@ function refuse(ctx: Context, src: string, details: Refusal[], total: number, hi
       `inv: … and ${thousands(total - details.length)} more refused rows (the first ${thousands(details.length)} are listed)\n`,
     );
   const problems = total === 1 ? '1 row cannot be imported' : `${thousands(total)} rows cannot be imported`;
-  throw invalidInput(`import of ${src} refused: ${problems}; nothing was changed`, details, hint);
+  const message = `import of ${src} refused: ${problems}; nothing was changed`;
+  if (rule) throw new RefusedError('BELOW_RESERVED', message, details, hint);
+  throw invalidInput(message, details, hint);
 }
 
 export async function importStock(o: ImportOptions, ctx: Context): Promise<Output> {
@@ -90,109 +100,117 @@ export async function importStock(o: ImportOptions, ctx: Context): Promise<Outpu
   };
 
   try {
-    return await withStore(ctx.store, async (store) => {
-      const batch = await store.beginImport({ expectedBytes: src.size });
-      try {
-        const read: ReadResult = await readImport(
-          src,
-          { format, location: o.location, strict: Boolean(o.strict), maxLine },
-          {
-            stage: (rows) => batch.stage(rows),
-            picked: (label) => note(`reading ${safe(src.name)} as ${label}`),
-            skipped: (line, reason) => note(`line ${line}: skipped, ${SKIP_TEXT[reason]}`),
-            progress: (bytes, records) => progress.update(bytes, records),
-          },
-        );
-        progress.stop();
-        if (progress.shown && read.refusedCount === 0)
-          note(
-            `read ${thousands(read.rows)} rows; ${dryRun ? 'comparing them with the store' : 'writing them in one transaction'}…`,
+    // A dry run only reads: it works on a store that cannot be written.
+    return await withStore(
+      ctx.store,
+      async (store) => {
+        const batch = await store.beginImport({ expectedBytes: src.size });
+        try {
+          const read: ReadResult = await readImport(
+            src,
+            { format, location: o.location, strict: Boolean(o.strict), maxLine },
+            {
+              stage: (rows) => batch.stage(rows),
+              picked: (label) => note(`reading ${safe(src.name)} as ${label}`),
+              skipped: (line, reason) => note(`line ${line}: skipped, ${SKIP_TEXT[reason]}`),
+              progress: (bytes, records) => progress.update(bytes, records),
+            },
           );
-        // One report names every bad line: refused rows and repeated SKUs together.
-        const conflicts = await batch.conflicts(MAX_DETAILS);
-        const repeated = o.duplicates === undefined ? conflictDetails(conflicts, read) : { details: [], total: 0 };
-        if (read.refusedCount > 0 || repeated.details.length > 0) {
-          const details = [...read.refused, ...repeated.details].sort((x, y) => x.line - y.line).slice(0, MAX_DETAILS);
-          const strict = o.strict && read.refused.some((r) => r.message.includes('--strict'));
-          const hint =
-            read.refusedCount === 0
-              ? 'to import them anyway, add --duplicates sum (add the rows up) or --duplicates last (keep the last row)'
-              : strict
-                ? 'fix the rows listed above, or leave out --strict to skip them'
-                : repeated.details.length > 0
-                  ? 'fix the rows listed above (for repeated SKUs: or add --duplicates sum or last) and import again'
-                  : 'fix the rows listed above and import again';
-          refuse(ctx, src.name, details, read.refusedCount + repeated.total, hint);
-        }
-        if (o.location !== undefined && read.staged === 0 && !read.locations.includes(o.location)) {
-          const known = read.locations.length
-            ? `; its locations are ${read.locations
-                .slice(0, 20)
-                .map((l) => JSON.stringify(l))
-                .join(', ')}`
-            : '';
-          throw invalidInput(
-            `no row of ${src.name} is at location ${JSON.stringify(o.location)}${known}`,
-            [],
-            'locations are matched exactly, capitals included',
-          );
-        }
-        if (conflicts.length > 0)
-          note(
-            `${conflicts.length >= MAX_DETAILS ? 'at least ' : ''}${conflicts.length} SKUs found more than once: resolved with --duplicates ${o.duplicates}`,
-          );
+          progress.stop();
+          if (progress.shown && read.refusedCount === 0)
+            note(
+              `read ${thousands(read.rows)} rows; ${dryRun ? 'comparing them with the store' : 'writing them in one transaction'}…`,
+            );
+          // One report names every bad line: refused rows and repeated SKUs together.
+          const conflicts = await batch.conflicts(MAX_DETAILS);
+          const repeated = o.duplicates === undefined ? conflictDetails(conflicts, read) : { details: [], total: 0 };
+          if (read.refusedCount > 0 || repeated.details.length > 0) {
+            const details = [...read.refused, ...repeated.details]
+              .sort((x, y) => x.line - y.line)
+              .slice(0, MAX_DETAILS);
+            const strict = o.strict && read.refused.some((r) => r.message.includes('--strict'));
+            const hint =
+              read.refusedCount === 0
+                ? 'to import them anyway, add --duplicates sum (add the rows up) or --duplicates last (keep the last row)'
+                : strict
+                  ? 'fix the rows listed above, or leave out --strict to skip them'
+                  : repeated.details.length > 0
+                    ? 'fix the rows listed above (for repeated SKUs: or add --duplicates sum or last) and import again'
+                    : 'fix the rows listed above and import again';
+            refuse(ctx, src.name, details, read.refusedCount + repeated.total, hint);
+          }
+          if (o.location !== undefined && read.staged === 0 && !read.locations.includes(o.location)) {
+            const known = read.locations.length
+              ? `; its locations are ${read.locations
+                  .slice(0, 20)
+                  .map((l) => JSON.stringify(l))
+                  .join(', ')}`
+              : '';
+            throw invalidInput(
+              `no row of ${src.name} is at location ${JSON.stringify(o.location)}${known}`,
+              [],
+              'locations are matched exactly, capitals included',
+            );
+          }
+          if (conflicts.length > 0)
+            note(
+              `${conflicts.length >= MAX_DETAILS ? 'at least ' : ''}${conflicts.length} SKUs found more than once: resolved with --duplicates ${o.duplicates}`,
+            );
 
-        const applied = await batch.apply({
-          add,
-          dryRun,
-          duplicates: o.duplicates === 'last' ? 'last' : 'sum',
-          note: src.name,
-          nowMs: ctx.nowMs,
-          listChanges: dryRun || read.staged <= LIST_CHANGES,
-        });
-        if (applied.refused.length > 0) {
-          refuse(
-            ctx,
-            src.name,
-            applied.refused.map((r) => ({
-              line: r.line,
-              column: read.quantityColumn,
-              value: String(r.qty),
-              message: r.message,
-            })),
-            applied.refused.length,
-            'see which orders hold the units: inv stock show SKU',
+          const applied = await batch.apply({
+            add,
+            dryRun,
+            duplicates: o.duplicates === 'last' ? 'last' : 'sum',
+            note: src.name,
+            nowMs: ctx.nowMs,
+            listChanges: dryRun || read.staged <= LIST_CHANGES,
+          });
+          if (applied.refused.length > 0) {
+            refuse(
+              ctx,
+              src.name,
+              applied.refused.map((r) => ({
+                line: r.line,
+                column: read.quantityColumn,
+                value: String(r.qty),
+                message: r.message,
+              })),
+              applied.refused.length,
+              'see which orders hold the units: inv stock show SKU',
+              true,
+            );
+          }
+          const result: ImportResult = {
+            format: read.format,
+            label: read.label,
+            source: src.name,
+            rows: read.rows,
+            created: applied.created,
+            updated: applied.updated,
+            unchanged: applied.unchanged,
+            skipped: read.skipped,
+            skippedLines: read.skippedLines,
+            dryRun,
+            add,
+            location: o.location ?? null,
+            duplicatesResolved: o.duplicates !== undefined ? conflicts.length : 0,
+          };
+          const json = dryRun ? { ...result, changes: applied.changes ?? [] } : result;
+          const done = dryRun
+            ? undefined
+            : `the import of ${src.name} was applied (${thousands(applied.created)} created, ${thousands(applied.updated)} updated)`;
+          return output(
+            json,
+            (r, s) => renderImport({ ...r, changes: applied.changes ?? undefined }, s),
+            undefined,
+            done,
           );
+        } finally {
+          batch.dispose();
         }
-        const result: ImportResult = {
-          format: read.format,
-          label: read.label,
-          source: src.name,
-          rows: read.rows,
-          created: applied.created,
-          updated: applied.updated,
-          unchanged: applied.unchanged,
-          skipped: read.skipped,
-          skippedLines: read.skippedLines,
-          dryRun,
-          add,
-          location: o.location ?? null,
-          duplicatesResolved: o.duplicates !== undefined ? conflicts.length : 0,
-        };
-        const json = dryRun ? { ...result, changes: applied.changes ?? [] } : result;
-        const done = dryRun
-          ? undefined
-          : `the import of ${src.name} was applied (${thousands(applied.created)} created, ${thousands(applied.updated)} updated)`;
-        return output(
-          json,
-          (r, s) => renderImport({ ...r, changes: applied.changes ?? undefined }, s),
-          undefined,
-          done,
-        );
-      } finally {
-        batch.dispose();
-      }
-    });
+      },
+      dryRun ? READ : undefined,
+    );
   } finally {
     progress.stop();
     src.stream.destroy();

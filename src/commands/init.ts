@@ -1,8 +1,9 @@
 import type { Store } from '../core/ports.js';
-import { withStore } from '../store/with-store.js';
+import { existsSync } from 'node:fs';
+import { READ, withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
 import { safe } from '../render/style.js';
-import { changed, output, type Output } from './output.js';
+import { changed, type Output } from './output.js';
 import { SAMPLE_SHOP } from './sample.js';
 
 /** Adds the sample SKUs a store does not have yet; stock the shop already counts is never touched. */
@@ -11,10 +12,16 @@ export async function loadSample(store: Store, nowMs: number): Promise<string[]>
 }
 
 export async function init(o: { sample: boolean }, ctx: Context): Promise<Output> {
-  const result = await withStore(ctx.store, async (store) => ({
-    store: ctx.store.path,
-    sample: o.sample ? { skus: SAMPLE_SHOP.length, created: await loadSample(store, ctx.nowMs) } : null,
-  }));
+  // An existing store, without --sample, is only looked at: init works on a store that cannot be written.
+  const readOnly = !o.sample && existsSync(ctx.store.path);
+  const result = await withStore(
+    ctx.store,
+    async (store) => ({
+      store: ctx.store.path,
+      sample: o.sample ? { skus: SAMPLE_SHOP.length, created: await loadSample(store, ctx.nowMs) } : null,
+    }),
+    readOnly ? READ : undefined,
+  );
   const done = result.sample ? `${result.sample.created.length} sample SKUs were added` : 'the store is ready';
   return changed(
     result,

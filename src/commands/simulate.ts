@@ -3,7 +3,7 @@
  * or the store, runs the Monte Carlo simulation and reports both modes.
  * The store is opened only for --from-store, read once, and never changed.
  */
-import { readFileSync } from 'node:fs';
+import { openSource, type Source } from '../io/source.js';
 import { UsageError } from '../core/errors.js';
 import { MAX_QTY } from '../core/values.js';
 import { CATALOGUE, mergeCatalogue, type Provider } from '../core/providers.js';
@@ -107,20 +107,17 @@ function fail(ctx: Context, problems: Problem[], what: string): never {
 }
 
 async function readScenario(path: string, ctx: Context): Promise<string> {
-  if (path === '-') {
-    const chunks: Buffer[] = [];
-    for await (const c of ctx.io.stdin) chunks.push(Buffer.from(c as Buffer));
-    return Buffer.concat(chunks).toString('utf8');
-  }
+  // The same reader as imports: stdin, a file, or a FIFO waited on without blocking Ctrl-C.
+  let src: Source;
   try {
-    return readFileSync(path, 'utf8');
+    src = await openSource(path, ctx.io.stdin);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `cannot read the scenario ${JSON.stringify(path)}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`,
-      { code: 'INVALID_INPUT' },
-    );
+    const why = (e as Error).message.replace(/^cannot read .*?: /, '');
+    throw new UsageError(`cannot read the scenario ${JSON.stringify(path)}: ${why}`, { code: 'INVALID_INPUT' });
   }
+  const chunks: Buffer[] = [];
+  for await (const c of src.stream) chunks.push(Buffer.from(c as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** SKUs (at their available stock now) and the operator's provider catalogue, read once. */

@@ -88,6 +88,8 @@ export class LineWriter {
   private pending = 0;
   private scheduled = false;
   private full: Promise<void> | null = null;
+  /** The callback of the last write (a stream reports a failed write later, not at once). */
+  private last: Promise<void> = Promise.resolve();
   /** The first failed write (a closed pipe, a full disk): nothing more is written after it. */
   failed: Error | null = null;
   /** Lines handed to a write that did not fail. */
@@ -106,6 +108,11 @@ export class LineWriter {
     process.off('exit', this.onExit);
   }
 
+  /** Resolves once every write handed over has been done or has failed (`failed` then says so). */
+  settled(): Promise<void> {
+    return this.last;
+  }
+
   push(line: string): void {
     if (this.failed) return;
     this.buf += line;
@@ -122,16 +129,22 @@ export class LineWriter {
     if (this.buf === '' || this.failed) return;
     const lines = this.pending;
     let ok = true;
+    let done = () => {};
+    this.last = new Promise((resolve) => {
+      done = resolve;
+    });
     try {
       ok = this.out.write(this.buf, (e?: Error | null) => {
         if (e && !this.failed) {
           this.failed = e;
           this.written -= lines;
         }
+        done();
       });
       this.written += lines;
     } catch (e) {
       this.failed ??= e as Error;
+      done();
     }
     this.buf = '';
     this.pending = 0;

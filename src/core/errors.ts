@@ -68,7 +68,16 @@ export class RefusedError extends InvError {
 
 /** Exit 4: the store cannot be used (locked, foreign, corrupt, unwritable). */
 export class StoreError extends InvError {
-  constructor(code: ErrorCode, message: string, hint?: string) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    hint?: string,
+    /**
+     * `store`: the store as a whole cannot serve (locked, full, unreadable): a stream stops.
+     * `value`: one stored value is damaged (an order's lines, a provider): only what reads it fails.
+     */
+    readonly scope: 'store' | 'value' = 'store',
+  ) {
     super(code, message, EXIT.store, [], hint);
   }
 }

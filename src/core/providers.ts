@@ -175,6 +175,32 @@ export const CATALOGUE: readonly Provider[] = [
   },
 ];
 
+/** The longest payment window or delay a provider may have: a year (Boleto allows 60 days, SEPA debit 14 business days). */
+export const MAX_WINDOW_HOURS = 24 * 366;
+
+/**
+ * What is wrong with a provider as stored (a store written by an older inv, or
+ * edited by hand): the figures the order rules and the simulator rely on. Empty
+ * when it is sound.
+ */
+export function providerProblems(p: Provider): string[] {
+  const out: string[] = [];
+  const hours = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= MAX_WINDOW_HOURS;
+  const share = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
+  if (typeof p !== 'object' || p === null) return ['is not an object'];
+  if (typeof p.name !== 'string' || !PROVIDER_NAME.test(p.name)) out.push(`has the name ${JSON.stringify(p.name)}`);
+  if (p.kind !== 'instant' && p.kind !== 'delayed') out.push(`has the kind ${JSON.stringify(p.kind)}`);
+  if (!hours(p.windowHours))
+    out.push(`has a payment window of ${JSON.stringify(p.windowHours)} hours (at most a year)`);
+  if (!share(p.unpaidRate)) out.push(`has an unpaid rate of ${JSON.stringify(p.unpaidRate)}`);
+  if (!share(p.failShare)) out.push(`has a fail share of ${JSON.stringify(p.failShare)}`);
+  const d = p.delayHours as DelayHours | undefined;
+  if (!d || !hours(d.median) || !hours(d.p95) || d.p95 < d.median)
+    out.push(`has a payment delay of ${JSON.stringify(d)}`);
+  if (p.lateShare !== undefined && !share(p.lateShare)) out.push(`has a late share of ${JSON.stringify(p.lateShare)}`);
+  return out;
+}
+
 export const PROVIDER_NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 export function checkProviderName(name: string): string {
@@ -236,9 +262,20 @@ export function tuneProvider(existing: Provider | undefined, name: string, c: Pr
     sources: 'set by the operator',
     builtIn: false,
   };
+  for (const [flag, hours] of [
+    ['--window', c.windowHours],
+    ['--delay-median', c.delayMedianHours],
+    ['--delay-p95', c.delayP95Hours],
+  ] as const) {
+    if (hours !== undefined && hours > MAX_WINDOW_HOURS)
+      throw new UsageError(
+        `${flag} ${+(hours / 24).toFixed(1)} days is longer than a year, the longest a payment may take here`,
+      );
+  }
   const delay = { median: c.delayMedianHours ?? base.delayHours.median, p95: c.delayP95Hours ?? base.delayHours.p95 };
   if (delay.p95 < delay.median)
     throw new UsageError(`delay p95 (${delay.p95} h) is below its median (${delay.median} h)`);
+  if (c.label !== undefined && [...c.label].length > 100) throw new UsageError('--label is longer than 100 characters');
   return {
     ...base,
     label: c.label ?? base.label,

@@ -32,7 +32,8 @@ const INVISIBLE = /\p{Cf}/u;
  * precomposed É. Returns the SKU as stored (normalised).
  */
 export function checkSku(value: string): string {
-  const sku = checkKey('SKU', value.normalize('NFC'));
+  const sku = value.normalize('NFC');
+  // Before checkKey: its trim() would take a BOM for a space.
   const hidden = INVISIBLE.exec(sku);
   if (hidden) {
     const code = `U+${hidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -40,7 +41,7 @@ export function checkSku(value: string): string {
       `SKU ${JSON.stringify(sku)} contains an invisible formatting character (${code}): two such SKUs look the same`,
     );
   }
-  return sku;
+  return checkKey('SKU', sku);
 }
 
 /** Why a SKU already in a store breaks the rules of checkSku (a store written by an older inv), or null. */

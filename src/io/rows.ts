@@ -157,8 +157,9 @@ export class Header {
         `column "${this.name(at[0])}" appears ${at.length} times (columns ${where(present[0]).join(', ')})`,
       );
     } else if (present.length > 1) {
+      const byColumn = [...present].sort((a, b) => this.index.get(a)! - this.index.get(b)!);
       this.unclear.push(
-        `${present.map((k) => `"${this.name(this.index.get(k)!)}" (column ${where(k).join(', ')})`).join(' and ')} both name the same column`,
+        `${byColumn.map((k) => `"${this.name(this.index.get(k)!)}" (column ${where(k).join(', ')})`).join(' and ')} both name the same column`,
       );
     }
     return at[0];

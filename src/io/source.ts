@@ -4,12 +4,13 @@
  * or not UTF-8 (checked chunk by chunk, a character cut by a chunk boundary
  * carried over to the next one).
  */
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream, fstatSync, openSync, type Stats } from 'node:fs';
+import { Socket } from 'node:net';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
-import { InvError, invalidInput } from '../core/errors.js';
+import { invalidInput } from '../core/errors.js';
 
 export interface Source {
   /** The file name as given, or "stdin". */
@@ -29,20 +30,23 @@ export async function openSource(file: string, stdin: Readable & { isTTY?: boole
       throw invalidInput(
         'stdin is a terminal: pipe the file in (inv import - < stock.csv) or name it (inv import stock.csv)',
       );
+    // A folder given as stdin (`inv import - < folder`) reads as empty: say what it is.
+    const fd = (stdin as { fd?: unknown }).fd;
+    if (typeof fd === 'number' && fstatOrNull(fd)?.isDirectory()) throw invalidInput('stdin is a folder, not a file');
     return { name: 'stdin', ext: '', size: null, stream: stdin };
   }
-  let size: number;
+  let st: Stats;
   try {
-    const st = await stat(file);
-    if (st.isDirectory()) throw invalidInput(`${file} is a folder, not a file`);
-    size = st.isFile() ? st.size : -1;
+    st = await stat(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === undefined || e instanceof InvError) throw e;
     throw invalidInput(
       `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code}`,
     );
   }
+  if (st.isDirectory()) throw invalidInput(`${file} is a folder, not a file`);
+  const ext = extname(file).toLowerCase();
+  if (st.isFIFO()) return { name: file, ext, size: null, stream: openFifo(file) };
   const stream = createReadStream(file, { highWaterMark: CHUNK });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
@@ -50,7 +54,30 @@ export async function openSource(file: string, stdin: Readable & { isTTY?: boole
       reject(invalidInput(`cannot read ${file}: ${e.code ?? e.message}`)),
     );
   });
-  return { name: file, ext: extname(file).toLowerCase(), size: size >= 0 ? size : null, stream };
+  return { name: file, ext, size: st.isFile() ? st.size : null, stream };
+}
+
+function fstatOrNull(fd: number): Stats | null {
+  try {
+    return fstatSync(fd);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A FIFO, opened without blocking: open(2) on a FIFO waits for its writer, and
+ * a thread of Node's pool stuck there keeps the process from exiting, so that
+ * Ctrl-C would not end it. Read through a socket, it waits for data (and for
+ * the writer) in the event loop, where Ctrl-C is heard.
+ */
+function openFifo(file: string): Readable {
+  try {
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    return new Socket({ fd, readable: true, writable: false });
+  } catch (e) {
+    throw invalidInput(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 /** Length of an incomplete UTF-8 sequence at the end of `b` (0 when it ends on a character boundary). */

@@ -12,7 +12,7 @@
  * the store's rows in one IMMEDIATE transaction: other processes see the old
  * store or the restored one, never a mix.
  */
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { StoreError, UsageError } from '../core/errors.js';
 import type { BackupInfo } from '../core/ports.js';
@@ -50,6 +50,9 @@ export async function backupTo(db: DB, storePath: string, dest: string): Promise
 /** Checks that `file` is a healthy inv store of a schema this version knows. */
 export function inspectBackup(file: string): BackupInfo {
   if (!existsSync(file)) throw new UsageError(`no such backup file: ${file}`);
+  // SQLite would block opening a FIFO (out of reach of Ctrl-C) and misread a device.
+  if (!statSync(file).isFile())
+    throw new UsageError(`${file} is not a regular file, so it is not a backup; nothing was changed`);
   let db: DB | undefined;
   try {
     db = connect(file, { readonly: true, fileMustExist: true });

@@ -118,3 +118,16 @@ export const MIGRATIONS: readonly string[] = [
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The tables of the schema after the last migration: a store without one of them is damaged. */
+export const TABLES: readonly string[] = [
+  'settings',
+  'skus',
+  'movements',
+  'orders',
+  'events',
+  'overrides',
+  'schedule',
+  'providers',
+  'pending',
+];

@@ -7,7 +7,17 @@
 import type { Statement } from 'better-sqlite3';
 import { RefusedError } from '../core/errors.js';
 import type { OrderStatus, Transition } from '../core/lifecycle.js';
-import { decide, isDue, isRepeat, lineMove, mergeLines, placeEffect, type MovementReason } from '../core/lifecycle.js';
+import {
+  REASONS,
+  STATUSES,
+  decide,
+  isDue,
+  isRepeat,
+  lineMove,
+  mergeLines,
+  placeEffect,
+  type MovementReason,
+} from '../core/lifecycle.js';
 import { resolveMode, type Mode, type Policy, type ScheduleWindow } from '../core/modes.js';
 import type {
   BackupInfo,
@@ -22,10 +32,11 @@ import type {
   StockItem,
   Store,
 } from '../core/ports.js';
-import { findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
+import { PROVIDER_NAME, findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
 import { adjustment, isLow, isOversold } from '../core/stock.js';
 import { iso } from '../core/values.js';
 import { backupTo, restoreInto } from './backup.js';
+import { Damage, decodeLines, decodeMode, decodeProvider, encodeLines, storedSkuProblem } from './decode.js';
 import { mapSqliteError, type DB } from './open.js';
 import type { SqliteImport } from './import-batch.js';
 
@@ -54,11 +65,6 @@ interface Line {
   sku: string;
   qty: number;
 }
-
-/** An order's lines as stored in its row: [["SKU", qty], …]. */
-const encodeLines = (lines: readonly Line[]): string => JSON.stringify(lines.map((l) => [l.sku, l.qty]));
-const decodeLines = (text: string): Line[] =>
-  (JSON.parse(text) as [string, number][]).map(([sku, qty]) => ({ sku, qty }));
 
 const HOURS = 3_600_000;
 
@@ -130,42 +136,54 @@ export class SqliteStore implements Store {
    * so a long-lived process (inv apply) reads one row per order instead of the
    * whole configuration, and still sees another process's change at once.
    */
-  private config?: { version: string; policy: Policy; catalogue: Provider[] };
+  private config?: { version: string; policy: Policy; catalogue: Provider[]; damaged: Map<string, Damage> };
 
   private bumpConfig(): void {
     this.q(`INSERT INTO settings (key, value) VALUES ('config_version', '1')
       ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`).run();
   }
 
-  private currentConfig(): { policy: Policy; catalogue: Provider[] } {
+  private currentConfig(): { policy: Policy; catalogue: Provider[]; damaged: Map<string, Damage> } {
     const version =
       (this.q(`SELECT value FROM settings WHERE key = 'config_version'`).get() as { value: string } | undefined)
         ?.value ?? '0';
     if (this.config?.version !== version) {
       // All windows, ended or not: resolveMode looks at the time itself.
+      // A damaged provider fails only the orders that use it (below), not every order.
+      const damaged = new Map<string, Damage>();
       this.config = {
         version,
         policy: this.policy(Number.NEGATIVE_INFINITY),
-        catalogue: mergeCatalogue(this.custom()),
+        catalogue: mergeCatalogue(this.custom(damaged)),
+        damaged,
       };
     }
     return this.config;
   }
 
   private policy(nowMs: number): Policy {
-    const base = (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: Mode }).value;
+    const base = decodeMode(
+      (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: string } | undefined)?.value,
+      'the base mode',
+    );
     const overrides: Record<string, Mode> = {};
     for (const r of this.q(`SELECT provider, mode FROM overrides ORDER BY provider`).all() as {
       provider: string;
-      mode: Mode;
+      mode: string;
     }[]) {
-      overrides[r.provider] = r.mode;
+      overrides[r.provider] = decodeMode(r.mode, `the override for ${r.provider}`);
     }
     const schedule = (
       this.q(`SELECT id, mode, from_at, until_at, reason FROM schedule WHERE until_at > ? ORDER BY from_at, id`).all(
         nowMs,
       ) as { id: number; mode: Mode; from_at: number; until_at: number; reason: string | null }[]
-    ).map((r) => ({ id: r.id, mode: r.mode, from: iso(r.from_at), until: iso(r.until_at), reason: r.reason }));
+    ).map((r) => ({
+      id: r.id,
+      mode: decodeMode(r.mode, `the mode of window ${r.id}`),
+      from: iso(r.from_at),
+      until: iso(r.until_at),
+      reason: r.reason,
+    }));
     return { base, overrides, schedule };
   }
 
@@ -214,10 +232,22 @@ export class SqliteStore implements Store {
 
   // ── providers ─────────────────────────────────────────────────────────────
 
-  private custom(): Provider[] {
-    return (this.q(`SELECT doc FROM providers ORDER BY name`).all() as { doc: string }[]).map(
-      (r) => JSON.parse(r.doc) as Provider,
-    );
+  /**
+   * The operator's providers. With `damaged`, a damaged one is left out and noted
+   * there instead of refusing the whole catalogue (so that orders for the others
+   * go on, and `provider set` can mend it).
+   */
+  private custom(damaged?: Map<string, Damage>): Provider[] {
+    const out: Provider[] = [];
+    for (const r of this.q(`SELECT name, doc FROM providers ORDER BY name`).all() as { name: string; doc: string }[]) {
+      try {
+        out.push(decodeProvider(r.doc, r.name));
+      } catch (e) {
+        if (!(damaged && e instanceof Damage)) throw e;
+        damaged.set(r.name, e);
+      }
+    }
+    return out;
   }
 
   async customProviders(): Promise<Provider[]> {
@@ -374,7 +404,7 @@ export class SqliteStore implements Store {
     tune: (existing: Provider | undefined) => Provider,
   ): Promise<{ created: boolean; provider: Provider }> {
     return this.write(() => {
-      const existing = mergeCatalogue(this.custom()).find((p) => p.name === name);
+      const existing = mergeCatalogue(this.custom(new Map())).find((p) => p.name === name);
       const provider = tune(existing);
       this.q(`INSERT INTO providers (name, doc) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET doc = excluded.doc`).run(
         provider.name,
@@ -509,8 +539,100 @@ export class SqliteStore implements Store {
           sku: r.sku,
           message: `order "${r.id}" is listed as pending for ${r.sku} but is not a pending order with that expiry`,
         });
+      problems.push(...this.storedValueProblems());
       return problems;
     });
+  }
+
+  /**
+   * Every stored value the commands rely on, checked as they would read it: the
+   * policy, the providers, each order's status, mode and lines, each movement's
+   * reason, each SKU's spelling. A value that breaks a rule is a problem (exit 5),
+   * not something found half-way through a later command.
+   */
+  private storedValueProblems(): Problem[] {
+    const problems: Problem[] = [];
+    const check = (sku: string | null, fn: () => void) => {
+      try {
+        fn();
+      } catch (e) {
+        if (!(e instanceof Damage)) throw e;
+        problems.push({ sku, message: e.message });
+      }
+    };
+    check(null, () =>
+      decodeMode(
+        (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: string } | undefined)?.value,
+        'the base mode',
+      ),
+    );
+    for (const r of this.q(`SELECT provider, mode FROM overrides`).all() as { provider: string; mode: string }[]) {
+      check(null, () => decodeMode(r.mode, `the override for ${r.provider}`));
+      if (!PROVIDER_NAME.test(r.provider))
+        problems.push({ sku: null, message: `an override names the provider ${JSON.stringify(r.provider)}` });
+    }
+    for (const r of this.q(`SELECT id, mode, from_at, until_at FROM schedule`).all() as {
+      id: number;
+      mode: string;
+      from_at: number;
+      until_at: number;
+    }[]) {
+      check(null, () => decodeMode(r.mode, `the mode of window ${r.id}`));
+      if (!(r.from_at < r.until_at)) problems.push({ sku: null, message: `window ${r.id} ends before it starts` });
+    }
+    for (const r of this.q(`SELECT name, doc FROM providers`).all() as { name: string; doc: string }[])
+      check(null, () => decodeProvider(r.doc, r.name));
+    const skus = new Set<string>();
+    for (const r of this.q(`SELECT sku, low_stock FROM skus`).iterate() as IterableIterator<{
+      sku: string;
+      low_stock: number | null;
+    }>) {
+      skus.add(r.sku);
+      const why = storedSkuProblem(r.sku);
+      if (why)
+        problems.push({ sku: r.sku, message: `the SKU ${JSON.stringify(r.sku)} ${why.replace(/^SKU \S+ /, '')}` });
+      if (r.low_stock !== null && !(r.low_stock >= 0))
+        problems.push({ sku: r.sku, message: `lowStock is ${r.low_stock}` });
+    }
+    const orders = this.q(
+      `SELECT id, status, mode, holding, placed_at, expires_at, lines FROM orders`,
+    ).iterate() as IterableIterator<
+      Pick<OrderRow, 'id' | 'status' | 'mode' | 'holding' | 'placed_at' | 'expires_at' | 'lines'>
+    >;
+    for (const o of orders) {
+      if (!(STATUSES as readonly string[]).includes(o.status))
+        problems.push({ sku: null, message: `order "${o.id}" has the status ${JSON.stringify(o.status)}` });
+      check(null, () => decodeMode(o.mode, `the mode of order "${o.id}"`));
+      if (o.holding !== 0 && o.holding !== 1)
+        problems.push({ sku: null, message: `order "${o.id}" has holding ${o.holding}` });
+      if (!(o.placed_at <= o.expires_at))
+        problems.push({ sku: null, message: `order "${o.id}" expires before it was placed` });
+      check(null, () => {
+        for (const l of decodeLines(o.lines, o.id)) {
+          if (!skus.has(l.sku))
+            problems.push({
+              sku: l.sku,
+              message: `order "${o.id}" has a line for the unknown SKU ${JSON.stringify(l.sku)}`,
+            });
+        }
+      });
+    }
+    for (const r of this.q(`SELECT reason, COUNT(*) AS n FROM movements GROUP BY reason`).all() as {
+      reason: string;
+      n: number;
+    }[]) {
+      if (!(REASONS as readonly string[]).includes(r.reason))
+        problems.push({ sku: null, message: `${r.n} movements have the reason ${JSON.stringify(r.reason)}` });
+    }
+    for (const r of this.q(
+      `SELECT e.event_id, e.transition, o.id AS order_id FROM events e LEFT JOIN orders o ON o.id = e.order_id WHERE o.id IS NULL OR e.transition NOT IN ('pay', 'fail', 'cancel')`,
+    ).all() as { event_id: string; transition: string; order_id: string | null }[]) {
+      problems.push({
+        sku: null,
+        message: `notification "${r.event_id}" ${r.order_id === null ? 'names an order that does not exist' : `has the transition ${JSON.stringify(r.transition)}`}`,
+      });
+    }
+    return problems;
   }
 
   async isEmpty(): Promise<boolean> {
@@ -523,7 +645,7 @@ export class SqliteStore implements Store {
     return this.q(`SELECT * FROM orders WHERE id = ?`).get(id) as OrderRow | undefined;
   }
 
-  private doc(o: OrderRow, nowMs: number, duplicate = false, lines: Line[] = decodeLines(o.lines)): OrderDoc {
+  private doc(o: OrderRow, nowMs: number, duplicate = false, lines: Line[] = decodeLines(o.lines, o.id)): OrderDoc {
     const due = isDue(o.status, o.expires_at, nowMs);
     return {
       id: o.id,
@@ -560,6 +682,8 @@ export class SqliteStore implements Store {
         );
       let provider: Provider;
       try {
+        const broken = config.damaged.get(p.provider);
+        if (broken) throw broken;
         provider = findProvider(config.catalogue, p.provider);
       } catch (e) {
         // An order id that is taken is the first thing said, whatever else is wrong.
@@ -699,7 +823,7 @@ export class SqliteStore implements Store {
           );
         }
       }
-      const lines = decodeLines(o.lines);
+      const lines = decodeLines(o.lines, o.id);
       this.settleExpiry(o, lines, n.nowMs);
       const repeat = isRepeat(o.status, n.transition);
       this.transition(o, lines, n.transition, n.nowMs, n.nowMs);
@@ -721,7 +845,7 @@ export class SqliteStore implements Store {
       const due =
         this.q(`SELECT * FROM orders WHERE id IN (SELECT order_id FROM pending WHERE until <= ?) AND status = 'pending'
         ORDER BY expires_at, placed_at, id`).all(nowMs) as OrderRow[];
-      for (const o of due) this.settleExpiry(o, decodeLines(o.lines), nowMs);
+      for (const o of due) this.settleExpiry(o, decodeLines(o.lines, o.id), nowMs);
       return due.map((o) => o.id);
     });
   }

@@ -242,9 +242,10 @@ describe('units reserved for unpaid orders', () => {
     const s = held();
     const before = readFileSync(s.db);
     const r = s.run(['import', '-', '--json', '--now', NOW], { input: 'sku,quantity\nOTHER,4\nMUG,1\n' });
-    expect(r.code).toBe(2);
+    // A business rule, as for `inv stock set` below the reserved units: exit 3 (issue 17).
+    expect(r.code).toBe(3);
     expect(r.json.error).toMatchObject({
-      code: 'INVALID_INPUT',
+      code: 'BELOW_RESERVED',
       details: [
         {
           line: 3,
@@ -257,8 +258,9 @@ describe('units reserved for unpaid orders', () => {
     expect(r.stderr).toMatch(/line 3 \[quantity\]: MUG: onHand 5 → 1/);
     expect(readFileSync(s.db).equals(before)).toBe(true);
     for (const q of ['-1', '2'])
-      expect(s.run(['import', '-', '--now', NOW], { input: `sku,quantity\nMUG,${q}\n` }).code).toBe(2);
-    expect(s.run(['import', '-', '--add', '--now', NOW], { input: 'sku,quantity\nMUG,-3\n' }).code).toBe(2);
+      expect(s.run(['import', '-', '--now', NOW], { input: `sku,quantity\nMUG,${q}\n` }).code).toBe(3);
+    expect(s.run(['import', '-', '--add', '--now', NOW], { input: 'sku,quantity\nMUG,-3\n' }).code).toBe(3);
+    expect(s.run(['stock', 'set', 'MUG', '1', '--now', NOW]).code).toBe(3);
     expect(s.run(['import', '-', '--now', NOW], { input: 'sku,quantity\nMUG,3\n' }).code).toBe(0);
     expect(item(s, 'MUG')).toMatchObject({ onHand: 3, reserved: 3 });
   });
