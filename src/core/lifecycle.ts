@@ -204,10 +204,6 @@ export function isDue(status: OrderStatus, expiresAtMs: number, nowMs: number): 
   return status === 'pending' && expiresAtMs <= nowMs;
 }
 
-export function effectiveStatus(status: OrderStatus, expiresAtMs: number, nowMs: number): OrderStatus {
-  return isDue(status, expiresAtMs, nowMs) ? 'expired' : status;
-}
-
 export function parseStatus(text: string): OrderStatus {
   if ((STATUSES as readonly string[]).includes(text)) return text as OrderStatus;
   throw new UsageError(`unknown status "${text}": use ${STATUSES.join(', ')}`);

@@ -41,6 +41,8 @@ import type {
 } from '../core/ports.js';
 import { adjustment } from '../core/stock.js';
 import { mapSqliteError, type DB } from './open.js';
+// Units held by orders past their window are available again: they do not block an import either.
+import { DUE_HELD } from './sqlite-sql.js';
 
 /** Rows per INSERT statement: one statement per row costs twice as much (perf-baselines §3). */
 const BATCH = 100;
@@ -363,12 +365,6 @@ function sweepStaleScratch(ours: string): void {
   }
 }
 
-/**
- * The due-hold expression of SqliteStore (DUE_HELD): units held by orders past
- * their window count as available again, so they do not block an import either.
- */
-export type DueHeldSql = string;
-
 /** better-sqlite3's entry file, for the worker; null where require is not at hand (tests run from source). */
 function sqliteModule(): string | null {
   try {
@@ -388,7 +384,6 @@ export class SqliteImport implements ImportBatch {
   constructor(
     private readonly db: DB,
     private readonly path: string,
-    private readonly dueHeld: DueHeldSql,
     expectedBytes: number | null,
   ) {
     const sqlite = expectedBytes === null || expectedBytes >= WORKER_FROM_BYTES ? sqliteModule() : null;
@@ -480,7 +475,7 @@ export class SqliteImport implements ImportBatch {
   private refusals(o: ImportApplyOptions): ImportRefusal[] {
     const rows = this.db
       .prepare(`
-      SELECT s.sku, s.on_hand AS onHand, s.reserved - ${this.dueHeld} AS reserved, a.qty, a.line
+      SELECT s.sku, s.on_hand AS onHand, s.reserved - ${DUE_HELD} AS reserved, a.qty, a.line
       FROM skus s JOIN (${agg(this.table, o.duplicates, this.located)}) a ON a.sku = s.sku
       WHERE s.sku IN (SELECT sku FROM pending WHERE held = 1) AND s.reserved > 0`)
       .all({ now: o.nowMs }) as { sku: string; onHand: number; reserved: number; qty: number; line: number }[];

@@ -6,19 +6,9 @@
  */
 import type { Statement } from 'better-sqlite3';
 import { RefusedError } from '../core/errors.js';
-import type { OrderStatus, Transition } from '../core/lifecycle.js';
-import {
-  REASONS,
-  STATUSES,
-  decide,
-  isDue,
-  isRepeat,
-  lineMove,
-  mergeLines,
-  placeEffect,
-  type MovementReason,
-} from '../core/lifecycle.js';
-import { resolveMode, type Mode, type Policy, type ScheduleWindow } from '../core/modes.js';
+import type { OrderStatus } from '../core/lifecycle.js';
+import { REASONS, STATUSES, mergeLines, type MovementReason } from '../core/lifecycle.js';
+import type { Mode, Policy, ScheduleWindow } from '../core/modes.js';
 import type {
   BackupInfo,
   Adjusted,
@@ -33,7 +23,21 @@ import type {
   Store,
 } from '../core/ports.js';
 import { PROVIDER_NAME, findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
-import { adjustment, isLow, isOversold } from '../core/stock.js';
+import { adjustment } from '../core/stock.js';
+import {
+  orderDoc,
+  orderExists,
+  outOfStock,
+  planExpiry,
+  planNotify,
+  planPlace,
+  stockItem,
+  unknownOrder,
+  unknownSku,
+  type OrderState,
+  type SeenEvent,
+  type Step,
+} from '../core/orders.js';
 import { iso } from '../core/values.js';
 import { backupTo, restoreInto } from './backup.js';
 import { Damage, decodeLines, decodeMode, decodeProvider, encodeLines, storedSkuProblem } from './decode.js';
@@ -61,22 +65,8 @@ interface OrderRow {
   late_payment: number;
   lines: string;
 }
-interface Line {
-  sku: string;
-  qty: number;
-}
 
-const HOURS = 3_600_000;
-
-/** Units of a SKU held by orders past their window: already available again (SPEC section 2, Clock). */
-const DUE_HELD = `(SELECT COALESCE(SUM(p.qty), 0) FROM pending p WHERE p.sku = s.sku AND p.until <= @now AND p.held = 1)`;
-
-/** Enough available for a line: holds past their window count, but are only summed when the plain check falls short. */
-const ENOUGH = `s.sku = @sku AND (s.on_hand - s.reserved >= @need OR s.on_hand - s.reserved + ${DUE_HELD} >= @need)`;
-const TAKE_IF_AVAILABLE = `UPDATE skus AS s SET on_hand = on_hand + @onHand, reserved = reserved + @reserve WHERE ${ENOUGH}`;
-const IS_AVAILABLE = `SELECT 1 FROM skus AS s WHERE ${ENOUGH}`;
-const SKU_ROW = `SELECT s.*, ${DUE_HELD} AS due FROM skus s WHERE s.sku = @sku`;
-const ALL_SKU_ROWS = `SELECT s.*, ${DUE_HELD} AS due FROM skus s ORDER BY s.sku`;
+import { ALL_SKU_ROWS, IS_AVAILABLE, SKU_ROW, TAKE_IF_AVAILABLE } from './sqlite-sql.js';
 
 export class SqliteStore implements Store {
   private readonly stmts = new Map<string, Statement>();
@@ -257,18 +247,10 @@ export class SqliteStore implements Store {
   // ── stock ─────────────────────────────────────────────────────────────────
 
   private item(r: SkuRow): StockItem {
-    const reserved = r.reserved - r.due;
-    const available = r.on_hand - reserved;
-    return {
-      sku: r.sku,
-      name: r.name,
-      onHand: r.on_hand,
-      reserved,
-      available,
-      lowStock: r.low_stock,
-      low: isLow(available, r.low_stock),
-      oversold: isOversold(available),
-    };
+    return stockItem(
+      { sku: r.sku, name: r.name, onHand: r.on_hand, reserved: r.reserved, lowStock: r.low_stock },
+      r.due,
+    );
   }
 
   private skuRow(sku: string, nowMs: number): SkuRow | undefined {
@@ -277,7 +259,7 @@ export class SqliteStore implements Store {
 
   private mustSku(sku: string, nowMs: number): SkuRow {
     const r = this.skuRow(sku, nowMs);
-    if (!r) throw new RefusedError('UNKNOWN_SKU', `unknown SKU "${sku}"`, [{ sku }], 'list SKUs with: inv stock');
+    if (!r) throw unknownSku(sku);
     return r;
   }
 
@@ -291,7 +273,7 @@ export class SqliteStore implements Store {
   async beginImport(o: { expectedBytes?: number | null } = {}): Promise<SqliteImport> {
     // Loaded here, not at the top: the importer brings worker threads that no other command needs.
     const { SqliteImport: Import } = await import('./import-batch.js');
-    return new Import(this.db, this.path, DUE_HELD, o.expectedBytes ?? null);
+    return new Import(this.db, this.path, o.expectedBytes ?? null);
   }
 
   /** Streams every SKU, for exports and `stock --json` on large stores. */
@@ -428,13 +410,7 @@ export class SqliteStore implements Store {
       let row = this.skuRow(a.sku, a.nowMs);
       const created = !row;
       if (!row) {
-        if (a.set === undefined)
-          throw new RefusedError(
-            'UNKNOWN_SKU',
-            `unknown SKU "${a.sku}"`,
-            [{ sku: a.sku }],
-            `create it with: inv stock set ${a.sku} QTY`,
-          );
+        if (a.set === undefined) throw unknownSku(a.sku, `create it with: inv stock set ${a.sku} QTY`);
         this.q(`INSERT INTO skus (sku, name) VALUES (?, ?)`).run(a.sku, a.name ?? '');
         row = this.skuRow(a.sku, a.nowMs)!;
       }
@@ -459,8 +435,7 @@ export class SqliteStore implements Store {
 
   async history(sku: string): Promise<{ sku: string; movements: Movement[] }> {
     return this.read(() => {
-      if (!this.q(`SELECT 1 FROM skus WHERE sku = ?`).get(sku))
-        throw new RefusedError('UNKNOWN_SKU', `unknown SKU "${sku}"`, [{ sku }], 'list SKUs with: inv stock');
+      if (!this.q(`SELECT 1 FROM skus WHERE sku = ?`).get(sku)) throw unknownSku(sku);
       let onHand = 0;
       let reserved = 0;
       const rows = this.q(
@@ -640,46 +615,56 @@ export class SqliteStore implements Store {
   }
 
   // ── orders ────────────────────────────────────────────────────────────────
+  // Each method loads what the core's plan needs (src/core/orders.ts), asks it
+  // once, and writes the plan; placing keeps its conditional UPDATE as the check.
 
   private orderRow(id: string): OrderRow | undefined {
     return this.q(`SELECT * FROM orders WHERE id = ?`).get(id) as OrderRow | undefined;
   }
 
-  private doc(o: OrderRow, nowMs: number, duplicate = false, lines: Line[] = decodeLines(o.lines, o.id)): OrderDoc {
-    const due = isDue(o.status, o.expires_at, nowMs);
+  private state(o: OrderRow): OrderState {
     return {
       id: o.id,
-      status: due ? 'expired' : o.status,
-      mode: o.mode,
+      status: o.status,
+      mode: decodeMode(o.mode, `the mode of order "${o.id}"`),
       provider: o.provider,
-      placedAt: iso(o.placed_at),
-      expiresAt: iso(o.expires_at),
-      updatedAt: iso(due ? o.expires_at : o.updated_at),
-      lines,
-      reserved: due || o.holding !== 1 ? 0 : lines.reduce((n, l) => n + l.qty, 0),
+      placedAt: o.placed_at,
+      expiresAt: o.expires_at,
+      updatedAt: o.updated_at,
+      holding: o.holding === 1,
       oversoldUnits: o.oversold_units,
       latePayment: o.late_payment === 1,
-      duplicate,
+      lines: decodeLines(o.lines, o.id),
     };
   }
 
-  private mustOrder(id: string): OrderRow {
+  private mustOrder(id: string): OrderState {
     const o = this.orderRow(id);
-    if (!o)
-      throw new RefusedError('UNKNOWN_ORDER', `unknown order "${id}"`, [{ id }], 'list orders with: inv order list');
-    return o;
+    if (!o) throw unknownOrder(id);
+    return this.state(o);
+  }
+
+  /** Available units of a SKU now, holds past their window counted back (core/orders.ts stockItem). */
+  private available(sku: string, nowMs: number): number {
+    return this.item(this.mustSku(sku, nowMs)).available;
+  }
+
+  /** Writes one planned step: the movements, the order leaving pending, the order's new state. */
+  private writeStep(before: OrderState, step: Step): void {
+    for (const m of step.movements) this.move(m.sku, m.onHandDelta, m.reservedDelta, m.reason, m.at, m.orderId, m.note);
+    if (step.leftPending) {
+      const drop = this.q(`DELETE FROM pending WHERE sku = ? AND until = ? AND order_id = ?`);
+      for (const l of before.lines) drop.run(l.sku, before.expiresAt, before.id);
+    }
+    const o = step.order;
+    this.q(
+      `UPDATE orders SET status = ?, holding = ?, updated_at = ?, oversold_units = ?, late_payment = ? WHERE id = ?`,
+    ).run(o.status, o.holding ? 1 : 0, o.updatedAt, o.oversoldUnits, o.latePayment ? 1 : 0, o.id);
   }
 
   async placeOrder(p: PlaceInput): Promise<OrderDoc> {
     return this.write(() => {
       const config = this.currentConfig();
-      const exists = () =>
-        new RefusedError(
-          'ORDER_EXISTS',
-          `order "${p.id}" exists already`,
-          [{ id: p.id }],
-          `see it with: inv order show ${p.id}`,
-        );
       let provider: Provider;
       try {
         const broken = config.damaged.get(p.provider);
@@ -687,177 +672,93 @@ export class SqliteStore implements Store {
         provider = findProvider(config.catalogue, p.provider);
       } catch (e) {
         // An order id that is taken is the first thing said, whatever else is wrong.
-        if (this.orderRow(p.id)) throw exists();
+        if (this.orderRow(p.id)) throw orderExists(p.id);
         throw e;
       }
-      const lines = mergeLines(p.lines); // one pending row per SKU
-      const { mode } = resolveMode(config.policy, p.nowMs, provider.name);
-      const expiresAt = p.nowMs + Math.round(provider.windowHours * HOURS);
-      const order: OrderRow = {
-        id: p.id,
-        status: 'pending',
-        mode,
-        provider: provider.name,
-        placed_at: p.nowMs,
-        expires_at: expiresAt,
-        updated_at: p.nowMs,
-        holding: mode === 'on-order' ? 1 : 0,
-        oversold_units: 0,
-        late_payment: 0,
-        lines: encodeLines(lines),
-      };
+      const plan = planPlace({ id: p.id, provider, lines: mergeLines(p.lines), policy: config.policy, nowMs: p.nowMs });
+      const o = plan.order;
       try {
         this.q(
           `INSERT INTO orders (id, status, mode, provider, placed_at, expires_at, updated_at, holding, lines) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          order.id,
-          order.mode,
-          order.provider,
-          order.placed_at,
-          order.expires_at,
-          order.updated_at,
-          order.holding,
-          order.lines,
-        );
+        ).run(o.id, o.mode, o.provider, o.placedAt, o.expiresAt, o.updatedAt, o.holding ? 1 : 0, encodeLines(o.lines));
       } catch (e) {
         // The primary key says it, in the same statement: no separate look-up first.
         if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
-        throw exists();
+        throw orderExists(p.id);
       }
       // Check and take in one conditional UPDATE, under the write lock.
       const take = this.q(TAKE_IF_AVAILABLE);
       // When nothing is taken (on-payment), only the check: an UPDATE would rewrite the row for nothing.
       const check = this.q(IS_AVAILABLE);
-      for (const line of lines) {
-        const effect = placeEffect(mode, line.qty);
-        const args = {
-          sku: line.sku,
-          onHand: effect.onHandDelta,
-          reserve: effect.reservedDelta,
-          need: effect.requireAvailable,
-          now: p.nowMs,
-        };
-        const writes = effect.onHandDelta !== 0 || effect.reservedDelta !== 0;
+      const pend = this.q(`INSERT INTO pending (sku, until, order_id, qty, held) VALUES (?, ?, ?, ?, ?)`);
+      for (const l of plan.lines) {
+        const args = { sku: l.sku, onHand: l.onHandDelta, reserve: l.reservedDelta, need: l.need, now: p.nowMs };
+        const writes = l.onHandDelta !== 0 || l.reservedDelta !== 0;
         const ok = writes ? take.run(args).changes === 1 : check.get(args) !== undefined;
-        if (!ok) {
-          const row = this.mustSku(line.sku, p.nowMs);
-          const avail = this.item(row).available;
-          throw new RefusedError(
-            'OUT_OF_STOCK',
-            `out of stock: ${line.sku} has ${avail} available, the order needs ${line.qty}`,
-            [{ sku: line.sku, available: avail, requested: line.qty }],
-            `see what holds it: inv stock show ${line.sku}`,
-          );
-        }
-        this.q(`INSERT INTO pending (sku, until, order_id, qty, held) VALUES (?, ?, ?, ?, ?)`).run(
-          line.sku,
-          expiresAt,
-          p.id,
-          line.qty,
-          effect.holds ? 1 : 0,
-        );
-        if (writes) {
-          this.q(
-            `INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES (?, ?, ?, ?, 'order-placed', ?, ?)`,
-          ).run(p.nowMs, line.sku, effect.onHandDelta, effect.reservedDelta, p.id, `${provider.name}, ${mode}`);
-        }
+        if (!ok) throw outOfStock(l.sku, this.available(l.sku, p.nowMs), l.qty);
+        pend.run(l.sku, o.expiresAt, o.id, l.qty, l.holds ? 1 : 0);
       }
-      return this.doc(order, p.nowMs, false, lines);
+      const ledger = this.q(
+        `INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const m of plan.movements)
+        ledger.run(m.at, m.sku, m.onHandDelta, m.reservedDelta, m.reason, m.orderId, m.note);
+      return orderDoc(o, p.nowMs);
     });
-  }
-
-  /** Applies one lifecycle transition to a loaded order. Returns false when it was a no-op. */
-  private transition(o: OrderRow, lines: Line[], t: Transition, at: number, nowMs: number): 'applied' | 'noop' {
-    const d = decide({ status: o.status, holding: o.holding === 1 }, t);
-    if (d.kind === 'noop') return 'noop';
-    if (d.kind === 'refused') {
-      throw new RefusedError('INVALID_TRANSITION', `order "${o.id}" is ${o.status}: ${d.message}`, [
-        { id: o.id, status: o.status, transition: t },
-      ]);
-    }
-    let oversold = 0;
-    for (const l of lines) {
-      // Only a payment taken from what is available needs to know how much is.
-      const avail = d.takes && !d.releases ? this.item(this.skuRow(l.sku, nowMs)!).available : 0;
-      const mv = lineMove(d, l.qty, avail);
-      oversold += mv.oversold;
-      const note = mv.oversold > 0 ? `oversold by ${mv.oversold}` : null;
-      this.move(l.sku, mv.onHandDelta, mv.reservedDelta, d.reason, at, o.id, note);
-      // Every transition that applies takes an order out of pending.
-      if (o.status === 'pending')
-        this.q(`DELETE FROM pending WHERE sku = ? AND until = ? AND order_id = ?`).run(l.sku, o.expires_at, o.id);
-    }
-    this.q(
-      `UPDATE orders SET status = ?, holding = 0, updated_at = ?, oversold_units = oversold_units + ?, late_payment = late_payment OR ? WHERE id = ?`,
-    ).run(d.status, at, oversold, d.latePayment ? 1 : 0, o.id);
-    Object.assign(o, {
-      status: d.status,
-      holding: 0,
-      updated_at: at,
-      oversold_units: o.oversold_units + oversold,
-      late_payment: o.late_payment || (d.latePayment ? 1 : 0),
-    });
-    return 'applied';
-  }
-
-  /** Records the expiry of an order past its window, at the moment it expired. */
-  private settleExpiry(o: OrderRow, lines: Line[], nowMs: number): boolean {
-    if (!isDue(o.status, o.expires_at, nowMs)) return false;
-    this.transition(o, lines, 'expire', o.expires_at, nowMs);
-    return true;
   }
 
   async notify(n: NotifyInput): Promise<OrderDoc> {
     return this.write(() => {
       const o = this.mustOrder(n.id);
-      if (n.eventId !== undefined) {
-        const ev = this.q(`SELECT order_id, transition FROM events WHERE event_id = ?`).get(n.eventId) as
-          | { order_id: string; transition: string }
-          | undefined;
-        if (ev) {
-          if (ev.order_id === n.id && ev.transition === n.transition) return this.doc(o, n.nowMs, true);
-          throw new RefusedError(
-            'EVENT_CONFLICT',
-            `event "${n.eventId}" was already applied as ${ev.transition} of order "${ev.order_id}"`,
-            [{ event: n.eventId, orderId: ev.order_id, transition: ev.transition }],
-          );
-        }
+      const seen =
+        n.eventId === undefined
+          ? undefined
+          : (this.q(`SELECT order_id AS orderId, transition FROM events WHERE event_id = ?`).get(n.eventId) as
+              | SeenEvent
+              | undefined);
+      const plan = planNotify(o, n, seen, (sku) => this.available(sku, n.nowMs));
+      if (plan.kind === 'duplicate') return orderDoc(o, n.nowMs, true);
+      let before = o;
+      for (const step of plan.steps) {
+        this.writeStep(before, step);
+        before = step.order;
       }
-      const lines = decodeLines(o.lines, o.id);
-      this.settleExpiry(o, lines, n.nowMs);
-      const repeat = isRepeat(o.status, n.transition);
-      this.transition(o, lines, n.transition, n.nowMs, n.nowMs);
-      if (n.eventId !== undefined) {
+      if (plan.event) {
+        const e = plan.event;
         this.q(`INSERT INTO events (event_id, order_id, transition, at) VALUES (?, ?, ?, ?)`).run(
-          n.eventId,
-          n.id,
-          n.transition,
-          n.nowMs,
+          e.id,
+          e.orderId,
+          e.transition,
+          e.at,
         );
       }
-      return this.doc(o, n.nowMs, repeat, lines);
+      return orderDoc(plan.order, n.nowMs, plan.repeat);
     });
   }
 
   async expireDue(nowMs: number): Promise<string[]> {
     return this.write(() => {
       // Only pending orders have rows in `pending`: the sweep reads that table, not every order ever placed.
-      const due =
+      const due = (
         this.q(`SELECT * FROM orders WHERE id IN (SELECT order_id FROM pending WHERE until <= ?) AND status = 'pending'
-        ORDER BY expires_at, placed_at, id`).all(nowMs) as OrderRow[];
-      for (const o of due) this.settleExpiry(o, decodeLines(o.lines, o.id), nowMs);
+        ORDER BY expires_at, placed_at, id`).all(nowMs) as OrderRow[]
+      ).map((r) => this.state(r));
+      for (const o of due) {
+        const step = planExpiry(o, nowMs);
+        if (step) this.writeStep(o, step);
+      }
       return due.map((o) => o.id);
     });
   }
 
   async getOrder(id: string, nowMs: number): Promise<OrderDoc> {
-    return this.read(() => this.doc(this.mustOrder(id), nowMs));
+    return this.read(() => orderDoc(this.mustOrder(id), nowMs));
   }
 
   async listOrders(q: { status?: OrderStatus; nowMs: number }): Promise<OrderDoc[]> {
     return this.read(() => {
       const rows = this.q(`SELECT * FROM orders ORDER BY placed_at, id`).all() as OrderRow[];
-      return rows.map((o) => this.doc(o, q.nowMs)).filter((d) => !q.status || d.status === q.status);
+      return rows.map((o) => orderDoc(this.state(o), q.nowMs)).filter((d) => !q.status || d.status === q.status);
     });
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, effectiveStatus, lineMove, placeEffect, STATUSES, type Transition } from '../../src/core/lifecycle.js';
+import { decide, lineMove, placeEffect, STATUSES, type Transition } from '../../src/core/lifecycle.js';
 import { adjustment } from '../../src/core/stock.js';
 
 const T: Transition[] = ['pay', 'fail', 'cancel', 'expire'];
@@ -82,12 +82,6 @@ describe('the state machine, in both modes', () => {
         if (d.kind === 'apply') expect(d.releases).toBe(false);
       }
     }
-  });
-
-  it('an unpaid order past its window reads as expired', () => {
-    expect(effectiveStatus('pending', 1000, 999)).toBe('pending');
-    expect(effectiveStatus('pending', 1000, 1000)).toBe('expired');
-    expect(effectiveStatus('paid', 1000, 5000)).toBe('paid');
   });
 });
 
