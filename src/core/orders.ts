@@ -21,7 +21,7 @@ import {
   type Transition,
 } from './lifecycle.js';
 import { resolveMode, type Mode, type Policy } from './modes.js';
-import type { OrderDoc, OrderLine, StockItem } from './ports.js';
+import type { Holder, Movement, OrderDoc, OrderLine, StockItem } from './ports.js';
 import type { Provider } from './providers.js';
 import { available, isLow, isOversold } from './stock.js';
 import { iso } from './values.js';
@@ -291,3 +291,63 @@ export const outOfStock = (sku: string, available: number, qty: number): Refused
     [{ sku, available, requested: qty }],
     `see what holds it: inv stock show ${sku}`,
   );
+
+/** A ledger row as stored; `history` adds the running totals. */
+export interface LedgerRow {
+  at: number;
+  reason: MovementReason;
+  orderId: string | null;
+  onHandDelta: number;
+  reservedDelta: number;
+  note: string | null;
+}
+
+/** A SKU's movements, oldest first, with onHand and reserved after each (SPEC section 8, `inv history`). */
+export function history(rows: Iterable<LedgerRow>): Movement[] {
+  let onHand = 0;
+  let reserved = 0;
+  const out: Movement[] = [];
+  for (const r of rows) {
+    onHand += r.onHandDelta;
+    reserved += r.reservedDelta;
+    out.push({
+      at: iso(r.at),
+      reason: r.reason,
+      orderId: r.orderId,
+      onHandDelta: r.onHandDelta,
+      reservedDelta: r.reservedDelta,
+      onHand,
+      reserved,
+      note: r.note,
+    });
+  }
+  return out;
+}
+
+/** A pending line of an order, joined with its order: who holds a SKU's units, or waits to take them. */
+export interface PendingRow {
+  orderId: string;
+  provider: string;
+  mode: Mode;
+  placedAt: number;
+  expiresAt: number;
+  qty: number;
+  held: boolean;
+}
+
+/** `inv stock show`: the holders (holds past their window marked, already counted as available) and the orders waiting to pay. */
+export function holders(rows: readonly PendingRow[], nowMs: number): { holders: Holder[]; awaitingPayment: Holder[] } {
+  const show = (r: PendingRow): Holder => ({
+    orderId: r.orderId,
+    qty: r.qty,
+    provider: r.provider,
+    mode: r.mode,
+    placedAt: iso(r.placedAt),
+    expiresAt: iso(r.expiresAt),
+    expired: r.expiresAt <= nowMs,
+  });
+  return {
+    holders: rows.filter((r) => r.held).map(show),
+    awaitingPayment: rows.filter((r) => !r.held && r.expiresAt > nowMs).map(show),
+  };
+}

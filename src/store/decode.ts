@@ -5,9 +5,10 @@
  * through a command, nor go on with an impossible value (orders placed in a
  * mode "bogus"). Shared by every backend; `verify` reports the same problems.
  */
+import { REASONS, STATUSES } from '../core/lifecycle.js';
 import { MODES, type Mode } from '../core/modes.js';
-import type { OrderLine } from '../core/ports.js';
-import { type Provider, providerProblems } from '../core/providers.js';
+import type { OrderLine, Problem } from '../core/ports.js';
+import { PROVIDER_NAME, type Provider, providerProblems } from '../core/providers.js';
 import { MAX_QTY, skuProblem } from '../core/values.js';
 
 /** A stored value that breaks the rules; the store turns it into "the store … is damaged (…)". */
@@ -64,5 +65,101 @@ export function decodeProvider(doc: string, name: string): Provider {
   return p;
 }
 
-/** A SKU as stored: what is wrong with it, for `verify`. */
-export const storedSkuProblem = (sku: string): string | null => skuProblem(sku);
+export interface StoredWindow {
+  id: number;
+  mode: string;
+  from_at: number;
+  until_at: number;
+}
+export interface StoredSku {
+  sku: string;
+  low_stock: number | null;
+}
+export interface StoredOrder {
+  id: string;
+  status: string;
+  mode: string;
+  holding: number;
+  placed_at: number;
+  expires_at: number;
+  lines: string;
+}
+export interface StoredEvent {
+  event_id: string;
+  transition: string;
+  order_id: string | null;
+}
+
+/**
+ * `inv verify`'s look at every stored value the commands rely on: a store feeds
+ * it its rows, table by table (SKUs before orders), and reads `problems`.
+ */
+export class StoredValueCheck {
+  readonly problems: Problem[] = [];
+  private readonly skus = new Set<string>();
+
+  private check(sku: string | null, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof Damage)) throw e;
+      this.problems.push({ sku, message: e.message });
+    }
+  }
+
+  private say(sku: string | null, message: string): void {
+    this.problems.push({ sku, message });
+  }
+
+  baseMode(value: string | undefined): void {
+    this.check(null, () => decodeMode(value, 'the base mode'));
+  }
+
+  override(r: { provider: string; mode: string }): void {
+    this.check(null, () => decodeMode(r.mode, `the override for ${r.provider}`));
+    if (!PROVIDER_NAME.test(r.provider)) this.say(null, `an override names the provider ${JSON.stringify(r.provider)}`);
+  }
+
+  window(r: StoredWindow): void {
+    this.check(null, () => decodeMode(r.mode, `the mode of window ${r.id}`));
+    if (!(r.from_at < r.until_at)) this.say(null, `window ${r.id} ends before it starts`);
+  }
+
+  provider(r: { name: string; doc: string }): void {
+    this.check(null, () => decodeProvider(r.doc, r.name));
+  }
+
+  sku(r: StoredSku): void {
+    this.skus.add(r.sku);
+    const why = skuProblem(r.sku);
+    if (why) this.say(r.sku, `the SKU ${JSON.stringify(r.sku)} ${why.replace(/^SKU \S+ /, '')}`);
+    if (r.low_stock !== null && !(r.low_stock >= 0)) this.say(r.sku, `lowStock is ${r.low_stock}`);
+  }
+
+  order(o: StoredOrder): void {
+    if (!(STATUSES as readonly string[]).includes(o.status))
+      this.say(null, `order "${o.id}" has the status ${JSON.stringify(o.status)}`);
+    this.check(null, () => decodeMode(o.mode, `the mode of order "${o.id}"`));
+    if (o.holding !== 0 && o.holding !== 1) this.say(null, `order "${o.id}" has holding ${o.holding}`);
+    if (!(o.placed_at <= o.expires_at)) this.say(null, `order "${o.id}" expires before it was placed`);
+    this.check(null, () => {
+      for (const l of decodeLines(o.lines, o.id)) {
+        if (!this.skus.has(l.sku))
+          this.say(l.sku, `order "${o.id}" has a line for the unknown SKU ${JSON.stringify(l.sku)}`);
+      }
+    });
+  }
+
+  reasons(r: { reason: string; n: number }): void {
+    if (!(REASONS as readonly string[]).includes(r.reason))
+      this.say(null, `${r.n} movements have the reason ${JSON.stringify(r.reason)}`);
+  }
+
+  /** An event row whose order is gone or whose transition is not a notification. */
+  event(r: StoredEvent): void {
+    this.say(
+      null,
+      `notification "${r.event_id}" ${r.order_id === null ? 'names an order that does not exist' : `has the transition ${JSON.stringify(r.transition)}`}`,
+    );
+  }
+}

@@ -7,12 +7,11 @@
 import type { Statement } from 'better-sqlite3';
 import { RefusedError } from '../core/errors.js';
 import type { OrderStatus } from '../core/lifecycle.js';
-import { REASONS, STATUSES, mergeLines, type MovementReason } from '../core/lifecycle.js';
+import { mergeLines, type MovementReason } from '../core/lifecycle.js';
 import type { Mode, Policy, ScheduleWindow } from '../core/modes.js';
 import type {
   BackupInfo,
   Adjusted,
-  Holder,
   Movement,
   NotifyInput,
   OrderDoc,
@@ -22,7 +21,7 @@ import type {
   StockItem,
   Store,
 } from '../core/ports.js';
-import { PROVIDER_NAME, findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
+import { findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
 import { adjustment } from '../core/stock.js';
 import {
   orderDoc,
@@ -34,13 +33,28 @@ import {
   stockItem,
   unknownOrder,
   unknownSku,
+  history,
+  holders,
+  type LedgerRow,
   type OrderState,
+  type PendingRow,
   type SeenEvent,
   type Step,
 } from '../core/orders.js';
 import { iso } from '../core/values.js';
 import { backupTo, restoreInto } from './backup.js';
-import { Damage, decodeLines, decodeMode, decodeProvider, encodeLines, storedSkuProblem } from './decode.js';
+import {
+  Damage,
+  StoredValueCheck,
+  decodeLines,
+  decodeMode,
+  decodeProvider,
+  encodeLines,
+  type StoredEvent,
+  type StoredOrder,
+  type StoredSku,
+  type StoredWindow,
+} from './decode.js';
 import { mapSqliteError, type DB } from './open.js';
 import type { SqliteImport } from './import-batch.js';
 
@@ -290,32 +304,13 @@ export class SqliteStore implements Store {
   async stockDetail(sku: string, nowMs: number): Promise<StockDetail> {
     return this.read(() => {
       const item = this.item(this.mustSku(sku, nowMs));
-      const rows = this.q(`
-        SELECT o.id, o.provider, o.mode, o.placed_at, o.expires_at, p.qty, p.held
+      const rows = (
+        this.q(`
+        SELECT o.id AS orderId, o.provider, o.mode, o.placed_at AS placedAt, o.expires_at AS expiresAt, p.qty, p.held
         FROM pending p JOIN orders o ON o.id = p.order_id
-        WHERE p.sku = ? ORDER BY o.placed_at, o.id`).all(sku) as {
-        id: string;
-        provider: string;
-        mode: Mode;
-        placed_at: number;
-        expires_at: number;
-        qty: number;
-        held: number;
-      }[];
-      const toHolder = (r: (typeof rows)[number]): Holder => ({
-        orderId: r.id,
-        qty: r.qty,
-        provider: r.provider,
-        mode: r.mode,
-        placedAt: iso(r.placed_at),
-        expiresAt: iso(r.expires_at),
-        expired: r.expires_at <= nowMs,
-      });
-      return {
-        ...item,
-        holders: rows.filter((r) => r.held === 1).map(toHolder),
-        awaitingPayment: rows.filter((r) => r.held === 0 && r.expires_at > nowMs).map(toHolder),
-      };
+        WHERE p.sku = ? ORDER BY o.placed_at, o.id`).all(sku) as (Omit<PendingRow, 'held'> & { held: number })[]
+      ).map((r) => ({ ...r, held: r.held === 1 }));
+      return { ...item, ...holders(rows, nowMs) };
     });
   }
 
@@ -436,32 +431,11 @@ export class SqliteStore implements Store {
   async history(sku: string): Promise<{ sku: string; movements: Movement[] }> {
     return this.read(() => {
       if (!this.q(`SELECT 1 FROM skus WHERE sku = ?`).get(sku)) throw unknownSku(sku);
-      let onHand = 0;
-      let reserved = 0;
       const rows = this.q(
-        `SELECT at, reason, order_id, on_hand_delta, reserved_delta, note FROM movements WHERE sku = ? ORDER BY at, id`,
-      ).all(sku) as {
-        at: number;
-        reason: MovementReason;
-        order_id: string | null;
-        on_hand_delta: number;
-        reserved_delta: number;
-        note: string | null;
-      }[];
-      const movements = rows.map((r) => {
-        onHand += r.on_hand_delta;
-        reserved += r.reserved_delta;
-        return {
-          at: iso(r.at),
-          reason: r.reason,
-          orderId: r.order_id,
-          onHandDelta: r.on_hand_delta,
-          reservedDelta: r.reserved_delta,
-          onHand,
-          reserved,
-          note: r.note,
-        };
-      });
+        `SELECT at, reason, order_id AS orderId, on_hand_delta AS onHandDelta, reserved_delta AS reservedDelta, note
+         FROM movements WHERE sku = ? ORDER BY at, id`,
+      ).all(sku) as LedgerRow[];
+      const movements = history(rows);
       return { sku, movements };
     });
   }
@@ -526,88 +500,29 @@ export class SqliteStore implements Store {
    * not something found half-way through a later command.
    */
   private storedValueProblems(): Problem[] {
-    const problems: Problem[] = [];
-    const check = (sku: string | null, fn: () => void) => {
-      try {
-        fn();
-      } catch (e) {
-        if (!(e instanceof Damage)) throw e;
-        problems.push({ sku, message: e.message });
-      }
-    };
-    check(null, () =>
-      decodeMode(
-        (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: string } | undefined)?.value,
-        'the base mode',
-      ),
+    const c = new StoredValueCheck();
+    c.baseMode(
+      (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: string } | undefined)?.value,
     );
-    for (const r of this.q(`SELECT provider, mode FROM overrides`).all() as { provider: string; mode: string }[]) {
-      check(null, () => decodeMode(r.mode, `the override for ${r.provider}`));
-      if (!PROVIDER_NAME.test(r.provider))
-        problems.push({ sku: null, message: `an override names the provider ${JSON.stringify(r.provider)}` });
-    }
-    for (const r of this.q(`SELECT id, mode, from_at, until_at FROM schedule`).all() as {
-      id: number;
-      mode: string;
-      from_at: number;
-      until_at: number;
-    }[]) {
-      check(null, () => decodeMode(r.mode, `the mode of window ${r.id}`));
-      if (!(r.from_at < r.until_at)) problems.push({ sku: null, message: `window ${r.id} ends before it starts` });
-    }
-    for (const r of this.q(`SELECT name, doc FROM providers`).all() as { name: string; doc: string }[])
-      check(null, () => decodeProvider(r.doc, r.name));
-    const skus = new Set<string>();
-    for (const r of this.q(`SELECT sku, low_stock FROM skus`).iterate() as IterableIterator<{
-      sku: string;
-      low_stock: number | null;
-    }>) {
-      skus.add(r.sku);
-      const why = storedSkuProblem(r.sku);
-      if (why)
-        problems.push({ sku: r.sku, message: `the SKU ${JSON.stringify(r.sku)} ${why.replace(/^SKU \S+ /, '')}` });
-      if (r.low_stock !== null && !(r.low_stock >= 0))
-        problems.push({ sku: r.sku, message: `lowStock is ${r.low_stock}` });
-    }
-    const orders = this.q(
+    for (const r of this.q(`SELECT provider, mode FROM overrides`).all() as { provider: string; mode: string }[])
+      c.override(r);
+    for (const r of this.q(`SELECT id, mode, from_at, until_at FROM schedule`).all() as StoredWindow[]) c.window(r);
+    for (const r of this.q(`SELECT name, doc FROM providers`).all() as { name: string; doc: string }[]) c.provider(r);
+    for (const r of this.q(`SELECT sku, low_stock FROM skus`).iterate() as IterableIterator<StoredSku>) c.sku(r);
+    for (const o of this.q(
       `SELECT id, status, mode, holding, placed_at, expires_at, lines FROM orders`,
-    ).iterate() as IterableIterator<
-      Pick<OrderRow, 'id' | 'status' | 'mode' | 'holding' | 'placed_at' | 'expires_at' | 'lines'>
-    >;
-    for (const o of orders) {
-      if (!(STATUSES as readonly string[]).includes(o.status))
-        problems.push({ sku: null, message: `order "${o.id}" has the status ${JSON.stringify(o.status)}` });
-      check(null, () => decodeMode(o.mode, `the mode of order "${o.id}"`));
-      if (o.holding !== 0 && o.holding !== 1)
-        problems.push({ sku: null, message: `order "${o.id}" has holding ${o.holding}` });
-      if (!(o.placed_at <= o.expires_at))
-        problems.push({ sku: null, message: `order "${o.id}" expires before it was placed` });
-      check(null, () => {
-        for (const l of decodeLines(o.lines, o.id)) {
-          if (!skus.has(l.sku))
-            problems.push({
-              sku: l.sku,
-              message: `order "${o.id}" has a line for the unknown SKU ${JSON.stringify(l.sku)}`,
-            });
-        }
-      });
-    }
+    ).iterate() as IterableIterator<StoredOrder>)
+      c.order(o);
     for (const r of this.q(`SELECT reason, COUNT(*) AS n FROM movements GROUP BY reason`).all() as {
       reason: string;
       n: number;
-    }[]) {
-      if (!(REASONS as readonly string[]).includes(r.reason))
-        problems.push({ sku: null, message: `${r.n} movements have the reason ${JSON.stringify(r.reason)}` });
-    }
+    }[])
+      c.reasons(r);
     for (const r of this.q(
       `SELECT e.event_id, e.transition, o.id AS order_id FROM events e LEFT JOIN orders o ON o.id = e.order_id WHERE o.id IS NULL OR e.transition NOT IN ('pay', 'fail', 'cancel')`,
-    ).all() as { event_id: string; transition: string; order_id: string | null }[]) {
-      problems.push({
-        sku: null,
-        message: `notification "${r.event_id}" ${r.order_id === null ? 'names an order that does not exist' : `has the transition ${JSON.stringify(r.transition)}`}`,
-      });
-    }
-    return problems;
+    ).all() as StoredEvent[])
+      c.event(r);
+    return c.problems;
   }
 
   async isEmpty(): Promise<boolean> {

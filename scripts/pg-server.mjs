@@ -1,0 +1,88 @@
+// A throwaway PostgreSQL server for the tests and benchmarks: a new cluster in a
+// temporary folder, listening on a unix socket in that folder only (no TCP), run
+// by the `postgres` user when this runs as root (initdb refuses root). Debian's
+// PostgreSQL 15 puts initdb and pg_ctl on PATH on this project's machines.
+//
+//   node scripts/pg-server.mjs -- CMD ARGS…   start a server, run CMD with INV_TEST_PG_URL set, stop the server
+//
+// The server is stopped and its folder removed when CMD ends, fails, or this
+// process gets SIGINT/SIGTERM.
+import { spawn, spawnSync } from 'node:child_process';
+import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+
+const asRoot = process.getuid?.() === 0;
+
+function pgUser() {
+  const r = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+  const g = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error('there is no postgres user to run the server as');
+  return { uid: Number(r.stdout), gid: Number(g.stdout) };
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts, ...(asRoot ? pgUser() : {}) });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout || r.error}`);
+  return r.stdout;
+}
+
+/** Starts a cluster; returns its URL and a stop function. */
+export function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), 'inv-pg-'));
+  const data = join(dir, 'data');
+  const sock = join(dir, 'sock');
+  mkdirSync(sock);
+  if (asRoot) {
+    const { uid, gid } = pgUser();
+    chownSync(dir, uid, gid);
+    chownSync(sock, uid, gid);
+  }
+  const user = asRoot ? 'postgres' : userInfo().username;
+  try {
+    run('initdb', ['-D', data, '-A', 'trust', '-U', user, '-E', 'UTF8', '--locale=C', '--no-sync']);
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'server.log'),
+      '-w',
+      '-o',
+      `-k ${sock} -c listen_addresses='' -c max_connections=120 -c fsync=on -c synchronous_commit=on`,
+      'start',
+    ]);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const url = `postgresql://${user}@/postgres?host=${encodeURIComponent(sock)}`;
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    } catch {
+      // already down
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { url, stop, dir };
+}
+
+if (process.argv[1]?.endsWith('pg-server.mjs')) {
+  const at = process.argv.indexOf('--');
+  const cmd = at >= 0 ? process.argv.slice(at + 1) : [];
+  if (cmd.length === 0) {
+    console.error('usage: node scripts/pg-server.mjs -- CMD ARGS…');
+    process.exit(2);
+  }
+  const server = startServer();
+  console.error(`PostgreSQL test server on ${server.dir}/sock (unix socket only)`);
+  const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env: { ...process.env, INV_TEST_PG_URL: server.url } });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('close', (code, signal) => {
+    server.stop();
+    process.exit(code ?? (signal ? 130 : 1));
+  });
+}
