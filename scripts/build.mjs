@@ -18,7 +18,7 @@ const common = {
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['@inquirer/prompts', 'csv-parse', 'cli-progress', '*.node'],
+  external: ['@inquirer/prompts', 'csv-parse', 'cli-progress', 'pg', '*.node'],
   legalComments: 'none',
   logLevel: 'warning',
   // Less text to read and pre-parse at every start (commander alone is 120 KB of

@@ -29,10 +29,10 @@ export async function backup(o: { file: string; force: boolean }, ctx: Context):
           : invalidInput(`cannot write ${o.file}: ${writeFailure(e) ?? (e as Error).message}`);
       }
     }
-    const result = { file: o.file, pages: r.pages, store: ctx.store.path };
+    const result = { file: o.file, pages: r.pages, store: ctx.store.label };
     if (target.kind !== 'file') {
       // Written through (stdout, /dev/stdout, a FIFO): the summary must not land in the data.
-      ctx.note(`backup written: ${safe(o.file)} (${r.pages} pages of ${safe(ctx.store.path)})`);
+      ctx.note(`backup written: ${safe(o.file)} (${r.pages} pages of ${safe(ctx.store.label)})`);
       return { json: result, human: () => '', streamed: true };
     }
     return changed(
@@ -67,13 +67,13 @@ export async function restore(o: { file: string; yes: boolean }, ctx: Context): 
     }
     const ok = await confirm(
       ctx,
-      `Replace the store ${ctx.store.path} with ${o.file} (${info.skus} SKUs, ${info.orders} orders, ${info.movements} movements)?`,
+      `Replace the store ${ctx.store.label} with ${o.file} (${info.skus} SKUs, ${info.orders} orders, ${info.movements} movements)?`,
     );
     if (!ok) throw new InvError('INTERRUPTED', 'restore declined; the store was not changed', EXIT.usage);
   }
   const restored = await withStore(ctx.store, (store) => store.restore(o.file));
   return changed(
-    { ...restored, store: ctx.store.path },
+    { ...restored, store: ctx.store.label },
     (x) =>
       `restored ${safe(x.store)} from ${safe(x.file)}: ${x.skus} SKUs, ${x.orders} orders, ${x.movements} movements`,
     `the store was restored from ${o.file}`,

@@ -10,7 +10,7 @@ import { InvError } from '../core/errors.js';
 import type { Mode } from '../core/modes.js';
 import type { OrderDoc, StockItem, Store } from '../core/ports.js';
 import { iso } from '../core/values.js';
-import { type StoreAddress, withStore } from '../store/with-store.js';
+import { addressOf, type StoreAddress, withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
 import { renderDemo, type DemoReport, type StepOutcome } from '../render/demo.js';
 import { applyEvent } from './apply.js';
@@ -90,7 +90,7 @@ export async function demo(ctx: Context): Promise<Output> {
   const tmp = mkdtempSync(join(tmpdir(), 'inv-demo-'));
   const keep = ctx.store.source === 'flag';
   const startMs = ctx.nowMs;
-  const scratch = (name: string): StoreAddress => ({ ...ctx.store, path: join(tmp, name), source: 'flag' });
+  const scratch = (name: string): StoreAddress => addressOf(join(tmp, name), 'flag', ctx.store.busyTimeoutMs);
   try {
     const runs = {} as Record<Mode, Awaited<ReturnType<typeof runMode>>>;
     for (const mode of MODES) {
@@ -99,7 +99,7 @@ export async function demo(ctx: Context): Promise<Output> {
       runs[mode] = await withStore(at, (store) => runMode(store, mode, startMs, ctx));
     }
     const report: DemoReport = {
-      store: keep ? ctx.store.path : null,
+      store: keep ? ctx.store.label : null,
       start: iso(startMs),
       steps: DEMO_SCRIPT.map((s, i) => ({
         at: iso(startMs + s.after * MIN),

@@ -13,11 +13,11 @@ export async function loadSample(store: Store, nowMs: number): Promise<string[]>
 
 export async function init(o: { sample: boolean }, ctx: Context): Promise<Output> {
   // An existing store, without --sample, is only looked at: init works on a store that cannot be written.
-  const readOnly = !o.sample && existsSync(ctx.store.path);
+  const readOnly = !o.sample && ctx.store.kind === 'sqlite' && existsSync(ctx.store.path);
   const result = await withStore(
     ctx.store,
     async (store) => ({
-      store: ctx.store.path,
+      store: ctx.store.label,
       sample: o.sample ? { skus: SAMPLE_SHOP.length, created: await loadSample(store, ctx.nowMs) } : null,
     }),
     readOnly ? READ : undefined,

@@ -129,14 +129,14 @@ async function fromStore(ctx: Context): Promise<{ skus: SkuModel[]; catalogue: P
     {
       ...READ,
       ifMissing: () =>
-        new UsageError(`--from-store: there is no store at ${ctx.store.path} to take SKUs from`, {
+        new UsageError(`--from-store: there is no store at ${ctx.store.label} to take SKUs from`, {
           code: 'INVALID_INPUT',
           hint,
         }),
     },
   );
   if (items.length === 0)
-    throw new UsageError(`--from-store: the store ${ctx.store.path} has no SKUs to simulate`, {
+    throw new UsageError(`--from-store: the store ${ctx.store.label} has no SKUs to simulate`, {
       code: 'INVALID_INPUT',
       hint,
     });

@@ -107,8 +107,24 @@ export interface NotifyInput {
   nowMs: number;
 }
 
+/** A page of one table's rows (its columns in the store's fixed order): how a store is copied to another. */
+export interface TableRows {
+  table: string;
+  rows: unknown[][];
+}
+
 export interface Store {
-  close(): void;
+  close(): void | Promise<void>;
+  /** What the messages call this store: a file path, or a URL with its password masked. */
+  readonly label: string;
+  /** Every row of every table, from one consistent snapshot, page by page (copy-store, cross-backend backups). */
+  exportRows(): AsyncIterable<TableRows>;
+  /**
+   * Fills the store with rows exported from another, in one transaction.
+   * `replace`: what it holds goes first (restore); otherwise a store that holds
+   * anything is refused (copy-store never merges two shops).
+   */
+  importRows(pages: AsyncIterable<TableRows>, o: { replace: boolean }): Promise<Record<string, number>>;
   /** A consistent copy of the whole store, taken while others may write. */
   backup(destFile: string): Promise<{ pages: number; file: string }>;
   /** Replaces every SKU, order, movement and setting with those of a backup, in one transaction. */

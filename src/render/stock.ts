@@ -109,7 +109,7 @@ export function renderHistory(r: { sku: string; movements: Movement[] }, _s: Sty
 }
 
 export function renderVerify(r: { ok: boolean; problems: Problem[] }, s: Style): string {
-  if (r.ok) return `${s.green('ok')}: stock equals the ledger, no negative reservations, SQLite integrity ok`;
+  if (r.ok) return `${s.green('ok')}: stock equals the ledger, no negative reservations, integrity ok`;
   return [
     `${s.red('PROBLEMS')} (${r.problems.length}):`,
     ...r.problems.map((p) => `  ${p.sku !== null ? `${safe(p.sku)}: ` : ''}${p.message}`),

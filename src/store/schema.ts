@@ -1,3 +1,5 @@
+import { TABLE_COLUMNS } from './tables.js';
+
 /**
  * The store's schema, as numbered migrations. `PRAGMA user_version` holds the
  * number of migrations applied; `PRAGMA application_id` marks the file as an
@@ -120,14 +122,4 @@ export const MIGRATIONS: readonly string[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** The tables of the schema after the last migration: a store without one of them is damaged. */
-export const TABLES: readonly string[] = [
-  'settings',
-  'skus',
-  'movements',
-  'orders',
-  'events',
-  'overrides',
-  'schedule',
-  'providers',
-  'pending',
-];
+export const TABLES: readonly string[] = TABLE_COLUMNS.map(([t]) => t);

@@ -20,6 +20,7 @@ import type {
   StockDetail,
   StockItem,
   Store,
+  TableRows,
 } from '../core/ports.js';
 import { findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
 import { adjustment } from '../core/stock.js';
@@ -81,6 +82,7 @@ interface OrderRow {
 }
 
 import { ALL_SKU_ROWS, IS_AVAILABLE, SKU_ROW, TAKE_IF_AVAILABLE } from './sqlite-sql.js';
+import { COPY_PAGE, EMPTY_SETTINGS, NotEmpty, TABLE_COLUMNS } from './tables.js';
 
 export class SqliteStore implements Store {
   private readonly stmts = new Map<string, Statement>();
@@ -98,6 +100,79 @@ export class SqliteStore implements Store {
   close(): void {
     if (this.db.open) this.db.close();
     this.onClose();
+  }
+
+  get label(): string {
+    return this.path;
+  }
+
+  /** The file's size in pages (what a backup reports). */
+  pageCount(): number {
+    return this.db.pragma('page_count', { simple: true }) as number;
+  }
+
+  async *exportRows(): AsyncGenerator<TableRows> {
+    // One read transaction for the whole copy: one consistent snapshot, while others may write.
+    this.db.exec('BEGIN DEFERRED');
+    try {
+      for (const [table, columns] of TABLE_COLUMNS) {
+        const it = this.db
+          .prepare(`SELECT ${columns.join(', ')} FROM ${table} ORDER BY ${columns[0]}`)
+          .raw()
+          .iterate() as IterableIterator<unknown[]>;
+        let rows: unknown[][] = [];
+        for (const r of it) {
+          rows.push(r);
+          if (rows.length === COPY_PAGE) {
+            yield { table, rows };
+            rows = [];
+          }
+        }
+        if (rows.length > 0) yield { table, rows };
+      }
+    } catch (e) {
+      throw mapSqliteError(e, this.path, true);
+    } finally {
+      if (this.db.inTransaction) this.db.exec('COMMIT');
+    }
+  }
+
+  async importRows(pages: AsyncIterable<TableRows>, o: { replace: boolean }): Promise<Record<string, number>> {
+    const counts: Record<string, number> = Object.fromEntries(TABLE_COLUMNS.map(([t]) => [t, 0]));
+    const columns = new Map(TABLE_COLUMNS);
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        if (o.replace) for (const [table] of [...TABLE_COLUMNS].reverse()) this.db.exec(`DELETE FROM ${table}`);
+        else if (!this.holdsNothing()) throw new NotEmpty(`${this.path} already holds a shop`);
+        for await (const page of pages) {
+          const cols = columns.get(page.table);
+          if (!cols) throw new Error(`unknown table ${page.table}`);
+          const put = this.q(
+            `INSERT OR REPLACE INTO ${page.table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+          );
+          for (const r of page.rows) put.run(...(r as unknown[]));
+          counts[page.table] += page.rows.length;
+        }
+        this.config = undefined;
+        this.db.exec('COMMIT');
+      } finally {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      }
+    } catch (e) {
+      throw mapSqliteError(e, this.path);
+    }
+    return counts;
+  }
+
+  /** No SKU, order, movement, override, window or provider, and the settings a new store starts with. */
+  private holdsNothing(): boolean {
+    for (const [table] of TABLE_COLUMNS) {
+      if (table === 'settings') continue;
+      if (this.q(`SELECT 1 FROM ${table} LIMIT 1`).get()) return false;
+    }
+    const settings = this.q(`SELECT key, value FROM settings`).all() as { key: string; value: string }[];
+    return settings.every((s) => s.key === 'config_version' || EMPTY_SETTINGS[s.key] === s.value);
   }
 
   backup(destFile: string): Promise<{ pages: number; file: string }> {

@@ -8,8 +8,12 @@ import { join } from 'node:path';
 import type { Store } from '../core/ports.js';
 
 export interface StoreAddress {
-  /** A SQLite file. */
+  /** `sqlite`: a file path; `postgres`: a `postgres://` or `postgresql://` URL (libpq conventions). */
+  kind: 'sqlite' | 'postgres';
+  /** The file, or the URL (with its password, if it has one: never printed). */
   path: string;
+  /** How messages name the store: the path, or the URL with its password masked. */
+  label: string;
   /** Where the address came from: --db, INV_DB or the default path (whose folder is created when missing). */
   source: 'flag' | 'env' | 'default';
   busyTimeoutMs: number;
@@ -19,14 +23,28 @@ export interface StoreAddress {
 
 /** SPEC section 3: --db, else INV_DB, else $XDG_DATA_HOME/inv/inventory.db, else ~/.local/share/inv/inventory.db. */
 export function storeAddress(flag: string | undefined, env: NodeJS.ProcessEnv, busyTimeoutMs: number): StoreAddress {
-  if (flag !== undefined) return { path: flag, source: 'flag', busyTimeoutMs };
-  if (env.INV_DB) return { path: env.INV_DB, source: 'env', busyTimeoutMs };
+  if (flag !== undefined) return addressOf(flag, 'flag', busyTimeoutMs);
+  if (env.INV_DB) return addressOf(env.INV_DB, 'env', busyTimeoutMs);
   const base = env.XDG_DATA_HOME?.startsWith('/') ? env.XDG_DATA_HOME : join(env.HOME || homedir(), '.local', 'share');
-  return { path: join(base, 'inv', 'inventory.db'), source: 'default', busyTimeoutMs };
+  return addressOf(join(base, 'inv', 'inventory.db'), 'default', busyTimeoutMs);
+}
+
+const PG_URL = /^postgres(ql)?:\/\//i;
+
+/** A store address from what the user wrote: a PostgreSQL URL, else a SQLite file path. */
+export function addressOf(text: string, source: StoreAddress['source'], busyTimeoutMs: number): StoreAddress {
+  if (PG_URL.test(text)) return { kind: 'postgres', path: text, label: maskPassword(text), source, busyTimeoutMs };
+  return { kind: 'sqlite', path: text, label: text, source, busyTimeoutMs };
+}
+
+/** A URL without its password (`postgres://shop:***@db.example/inv`): what every message shows. */
+export function maskPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
 /** The files that make up a SQLite store: nothing may ever be written over them. */
-export const storeFiles = (at: StoreAddress): string[] => ['', '-wal', '-shm', '-journal'].map((s) => `${at.path}${s}`);
+export const storeFiles = (at: StoreAddress): string[] =>
+  at.kind === 'sqlite' ? ['', '-wal', '-shm', '-journal'].map((s) => `${at.path}${s}`) : [];
 
 export interface UseOptions {
   /** The command only reads, so a store that cannot be written still serves it. */
@@ -43,19 +61,29 @@ export async function withStore<T>(
   fn: (store: Store) => Promise<T>,
   opts: UseOptions = {},
 ): Promise<T> {
+  if (!opts.readOnly) at.onWrite?.();
+  const store = await openStore(at, opts);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Opens a store; the caller closes it (a long-running server keeps one open). */
+export async function openStore(at: StoreAddress, opts: UseOptions = {}): Promise<Store> {
+  if (at.kind === 'postgres') {
+    // The PostgreSQL driver loads only for a PostgreSQL address: SQLite's start-up pays nothing for it.
+    const { openPgStore } = await import('./pg-store.js');
+    return openPgStore({ url: at.path, busyTimeoutMs: at.busyTimeoutMs });
+  }
   // Loaded on first use: `inv --help` and the simulator never load SQLite.
   const { openSqliteStore } = await import('./index.js');
   if (opts.ifMissing && !existsSync(at.path)) throw opts.ifMissing();
-  if (!opts.readOnly) at.onWrite?.();
-  const store = openSqliteStore({
+  return openSqliteStore({
     path: at.path,
     createDir: at.source === 'default',
     busyTimeoutMs: at.busyTimeoutMs,
     readOnly: opts.readOnly,
   });
-  try {
-    return await fn(store);
-  } finally {
-    store.close();
-  }
 }

@@ -88,7 +88,7 @@ function setup(sample = true) {
       quiet: false,
       colour: false,
       style: makeStyle(false),
-      store: { path: db, source: 'flag', busyTimeoutMs: 5000 },
+      store: { kind: 'sqlite', path: db, label: db, source: 'flag', busyTimeoutMs: 5000 },
       ids: randomIds,
       note: () => {},
       warn: () => {},
