@@ -23,7 +23,7 @@ import type {
   ImportRow,
 } from '../core/ports.js';
 import { adjustment } from '../core/stock.js';
-import { mapPgError } from './pg-store.js';
+import { mapPgError } from './pg-errors.js';
 
 /** Rows per INSERT while staging. */
 const BATCH = 1000;

@@ -14,7 +14,7 @@
  * `lock_timeout` is INV_BUSY_TIMEOUT.
  */
 import pg from 'pg';
-import { InvError, RefusedError, StoreError } from '../core/errors.js';
+import { RefusedError, StoreError } from '../core/errors.js';
 import { type MovementReason, mergeLines, type OrderStatus } from '../core/lifecycle.js';
 import type { Mode, Policy, ScheduleWindow } from '../core/modes.js';
 import {
@@ -66,7 +66,7 @@ import {
 } from './decode.js';
 import { PG_APPLICATION, PG_MIGRATIONS, PG_SCHEMA_VERSION } from './pg-schema.js';
 import { COPY_PAGE, EMPTY_SETTINGS, NotEmpty, TABLE_COLUMNS } from './tables.js';
-import { maskPassword } from './with-store.js';
+import { damaged, mapPgError, maskPassword, RETRYABLE } from './pg-errors.js';
 
 type Row = Record<string, unknown>;
 
@@ -76,79 +76,7 @@ const types = {
     oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
 };
 
-const maskUrl = maskPassword;
-
 const RETRIES = 6;
-const RETRYABLE = new Set(['40001', '40P01']);
-
-const damaged = (label: string, what: string, hint?: string, scope: 'store' | 'value' = 'store') =>
-  new StoreError(
-    'NOT_A_STORE',
-    `the store ${label} is damaged (${what}); it was left as it is`,
-    hint ?? 'restore a backup (inv restore FILE)',
-    scope,
-  );
-
-/** PostgreSQL's failures in inv's words: exit 4 with what failed, the masked address and what to try. */
-export function mapPgError(e: unknown, label: string): unknown {
-  if (e instanceof InvError || e instanceof NotEmpty) return e;
-  if (e instanceof Damage) return damaged(label, e.message, e.hint, 'value');
-  const err = e as { code?: string; message?: string };
-  const code = err.code ?? '';
-  const msg = (err.message ?? String(e)).replace(/postgres(ql)?:\/\/[^\s]*/g, (u) => maskUrl(u));
-  const unavailable = (what: string, hint: string) => new StoreError('STORE_UNAVAILABLE', what, hint);
-  if (
-    code === 'ECONNREFUSED' ||
-    code === 'ENOENT' ||
-    code === 'EHOSTUNREACH' ||
-    code === 'ETIMEDOUT' ||
-    code === 'EAI_AGAIN' ||
-    code === 'ENOTFOUND'
-  )
-    return unavailable(
-      `cannot reach the PostgreSQL server of ${label} (${code}); nothing was changed`,
-      'is the server running, and is the address right?',
-    );
-  if (code === '28P01' || code === '28000')
-    return unavailable(
-      `PostgreSQL refused the login to ${label} (${msg}); nothing was changed`,
-      'check the user and password in the URL (or in PGPASSWORD / ~/.pgpass)',
-    );
-  if (code === '3D000')
-    return unavailable(
-      `the database of ${label} does not exist; nothing was changed`,
-      'create it first (createdb NAME), then run: inv init',
-    );
-  if (code === '42501')
-    return unavailable(
-      `PostgreSQL refused the change on ${label} (${msg}); nothing was changed`,
-      "check the role's privileges",
-    );
-  if (RETRYABLE.has(code) || code === '55P03' || code === '57014')
-    return new StoreError(
-      'STORE_BUSY',
-      `the store ${label} is busy (${code === '55P03' ? 'locked by another session beyond the busy timeout' : msg}); nothing was changed`,
-      'try again, or raise INV_BUSY_TIMEOUT (milliseconds)',
-    );
-  if (code === '53100' || code === '53200')
-    return unavailable(
-      `the store ${label} could not be written (${msg}); nothing was changed`,
-      'free some disk space on the database server and try again',
-    );
-  if (code === '42P01' || code === '42703') return damaged(label, msg);
-  if (
-    code.startsWith('57P') ||
-    code.startsWith('08') ||
-    code === 'ECONNRESET' ||
-    code === 'EPIPE' ||
-    /Connection terminated|connection.*closed/i.test(msg)
-  )
-    return unavailable(
-      `the connection to ${label} was lost (${msg}); the change under way was not committed`,
-      'check the server, then run the same command again',
-    );
-  return e;
-}
 
 interface SkuRow {
   sku: string;
@@ -185,7 +113,7 @@ export interface PgOpenOptions {
 
 /** Connects, checks that the database is an inv store (or empty: then it becomes one), and migrates it. */
 export async function openPgStore(o: PgOpenOptions): Promise<PgStore> {
-  const label = maskUrl(o.url);
+  const label = maskPassword(o.url);
   const client = new pg.Client({ connectionString: o.url, types, application_name: 'inv' });
   // A dropped connection must reach the command as an error, not crash the process.
   client.on('error', () => {});

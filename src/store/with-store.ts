@@ -29,17 +29,16 @@ export function storeAddress(flag: string | undefined, env: NodeJS.ProcessEnv, b
   return addressOf(join(base, 'inv', 'inventory.db'), 'default', busyTimeoutMs);
 }
 
+import { maskPassword } from './pg-errors.js';
+
+export { maskPassword };
+
 const PG_URL = /^postgres(ql)?:\/\//i;
 
 /** A store address from what the user wrote: a PostgreSQL URL, else a SQLite file path. */
 export function addressOf(text: string, source: StoreAddress['source'], busyTimeoutMs: number): StoreAddress {
   if (PG_URL.test(text)) return { kind: 'postgres', path: text, label: maskPassword(text), source, busyTimeoutMs };
   return { kind: 'sqlite', path: text, label: text, source, busyTimeoutMs };
-}
-
-/** A URL without its password (`postgres://shop:***@db.example/inv`): what every message shows. */
-export function maskPassword(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
 }
 
 /** The files that make up a SQLite store: nothing may ever be written over them. */
