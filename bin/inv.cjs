@@ -88,7 +88,13 @@ function run() {
   // What Ctrl-C says: a command that opens the store for writing sets it (src/store/with-store.ts).
   const interrupt = { note: 'nothing was changed' };
   const debug = argv.includes('--debug') || /(^|,)inv(,|$)/.test(process.env.DEBUG ?? '');
+  let stopping = false;
   process.on('SIGINT', () => {
+    if (interrupt.stop && !stopping) {
+      stopping = true;
+      interrupt.stop();
+      return;
+    }
     // Every write is a transaction: the one under way is rolled back by SQLite; what a
     // stream (inv apply) already reported as done stays done.
     stderr.write(`inv: interrupted; ${interrupt.note}\n`);

@@ -8,11 +8,15 @@
 // The server is stopped and its folder removed when CMD ends, fails, or this
 // process gets SIGINT/SIGTERM.
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 const asRoot = process.getuid?.() === 0;
+
+/** A role that logs in with a password (made up for the throwaway server only). */
+const SHOP_ROLE = 'inv_shop';
+const SHOP_PASSWORD = 'Sh0p-secret-4711';
 
 function pgUser() {
   const r = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
@@ -42,6 +46,9 @@ export function startServer() {
   const user = asRoot ? 'postgres' : userInfo().username;
   try {
     run('initdb', ['-D', data, '-A', 'trust', '-U', user, '-E', 'UTF8', '--locale=C', '--no-sync']);
+    // The admin role logs in over the socket without a password; every other role needs its password
+    // (SCRAM), so that the tests can show a wrong password refused and a right one never printed.
+    writeFileSync(join(data, 'pg_hba.conf'), `local all ${user} trust\nlocal all all scram-sha-256\n`);
     run('pg_ctl', [
       '-D',
       data,
@@ -57,6 +64,14 @@ export function startServer() {
     throw e;
   }
   const url = `postgresql://${user}@/postgres?host=${encodeURIComponent(sock)}`;
+  try {
+    run('psql', ['-X', '-q', '-d', url, '-c', `CREATE ROLE ${SHOP_ROLE} LOGIN CREATEDB PASSWORD '${SHOP_PASSWORD}'`]);
+  } catch (e) {
+    run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const shopUrl = `postgresql://${SHOP_ROLE}:${SHOP_PASSWORD}@/postgres?host=${encodeURIComponent(sock)}`;
   let stopped = false;
   const stop = () => {
     if (stopped) return;
@@ -68,7 +83,7 @@ export function startServer() {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  return { url, stop, dir };
+  return { url, shopUrl, stop, dir };
 }
 
 if (process.argv[1]?.endsWith('pg-server.mjs')) {
@@ -80,7 +95,10 @@ if (process.argv[1]?.endsWith('pg-server.mjs')) {
   }
   const server = startServer();
   console.error(`PostgreSQL test server on ${server.dir}/sock (unix socket only)`);
-  const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env: { ...process.env, INV_TEST_PG_URL: server.url } });
+  const child = spawn(cmd[0], cmd.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, INV_TEST_PG_URL: server.url, INV_TEST_PG_SHOP_URL: server.shopUrl },
+  });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('close', (code, signal) => {
     server.stop();

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, it } from 'vitest';
 
 export const BIN = resolve(__dirname, '..', 'bin', 'inv.cjs');
 
@@ -125,9 +125,52 @@ export function invAsync(args: string[], o: { home: string; env?: Record<string,
   });
 }
 
-/** A store in a fresh folder, and a runner bound to it. */
+/**
+ * The backend the end-to-end tests' stores live on: SQLite files, or with
+ * INV_TEST_BACKEND=postgres (and the server of `npm run test:pg`) a new
+ * PostgreSQL database per store, so that every command is shown to behave the
+ * same on both. `.ci/run` runs the suite once each way.
+ */
+export const BACKEND: 'sqlite' | 'postgres' =
+  process.env.INV_TEST_BACKEND === 'postgres' && process.env.INV_TEST_PG_URL ? 'postgres' : 'sqlite';
+
+/** For tests that look inside the SQLite file itself (its bytes, its folder, its journal): run on SQLite only. */
+export const itOnSqlite = BACKEND === 'sqlite' ? it : it.skip;
+
+let pgSerial = 0;
+
+function psql(url: string, sql: string): void {
+  const r = spawnSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+}
+
+/** A new, empty PostgreSQL database on the test server; dropped after the test file. */
+export function pgStoreUrl(): string {
+  const admin = process.env.INV_TEST_PG_URL!;
+  const name = `inv_e_${process.pid}_${Date.now().toString(36)}_${++pgSerial}`;
+  psql(admin, `CREATE DATABASE ${name}`);
+  // Dropped after the block that made it (as tempDir's folders are), not with the first block's.
+  afterAll(() => psql(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  return admin.replace(/^(postgres(?:ql)?:\/\/[^/?#]*)(\/[^?#]*)?/, `$1/${name}`);
+}
+
+const TABLES = ['settings', 'skus', 'movements', 'orders', 'pending', 'events', 'overrides', 'schedule', 'providers'];
+
+/**
+ * Everything a store holds, to show that a command changed nothing: the SQLite
+ * file's bytes, or every row of every table of a PostgreSQL store.
+ */
+export function storeBytes(db: string): Buffer {
+  if (!/^postgres(ql)?:/.test(db)) return readFileSync(db);
+  const sql = TABLES.map((t) => `SELECT '${t}', x::text FROM ${t} x`).join(' UNION ALL ') + ' ORDER BY 1, 2';
+  const r = spawnSync('psql', ['-X', '-q', '-At', '-d', db, '-c', sql], { encoding: 'buffer' });
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** A store in a fresh folder (on the backend of the run), and a runner bound to it. */
 export function tempStore(dir = tempDir(), name = 'store.db') {
-  const db = join(dir, name);
+  const db = BACKEND === 'postgres' ? pgStoreUrl() : join(dir, name);
   const run = (args: string[], extra: { input?: string; env?: Record<string, string | undefined> } = {}) =>
     inv(['--db', db, ...args], { home: dir, ...extra });
   return { dir, db, run };

@@ -59,7 +59,10 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     .description('Stock and the inventory update policy (on-order / on-payment) of an online shop.')
     .version(pkg.version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
-    .option('--db <path>', 'the store file (env INV_DB; default $XDG_DATA_HOME/inv/inventory.db)')
+    .option(
+      '--db <path|url>',
+      'the store: a SQLite file or a postgres:// URL (env INV_DB; default $XDG_DATA_HOME/inv/inventory.db)',
+    )
     .option('--now <time>', 'act at this ISO-8601 time, for replays and scripts (env INV_NOW)')
     .option('--json', 'print exactly one JSON document on stdout')
     .option('--no-color', 'no colour (also NO_COLOR=1)')
@@ -350,6 +353,14 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
       run(async (ctx, [file], o) =>
         (await import('../commands/backup.js')).backup({ file, force: Boolean(o.force) }, ctx),
       ),
+    );
+  add('copy-store')
+    .description(
+      'copy the whole store into an empty store (a file or a postgres:// URL), in one transaction, and prove it',
+    )
+    .requiredOption('--to <url|file>', 'the target: a new SQLite file or an empty PostgreSQL database')
+    .action(
+      run(async (ctx, _a, o) => (await import('../commands/copy-store.js')).copyStore({ to: String(o.to) }, ctx)),
     );
   add('restore')
     .description('replace the store with a backup (checked first; asks, or needs --yes)')

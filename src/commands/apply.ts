@@ -99,14 +99,23 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
   let applied = 0;
   let failed = 0;
   let line = 0;
+  let interrupted = false;
   const said = () =>
     `${thousands(applied)} events were applied up to line ${line - 1} (${thousands(out.written)} result lines were written)`;
   await withStore(ctx.store, async (store) => {
     if (ctx.io.interrupt)
       ctx.io.interrupt.note = 'the events reported as applied stay applied; the one under way was rolled back';
     const rl = createInterface({ input, crlfDelay: Infinity });
+    if (ctx.io.interrupt)
+      ctx.io.interrupt.stop = () => {
+        interrupted = true;
+        rl.close();
+        // A FIFO with no writer, or a terminal, would keep the process waiting for input that is not wanted now.
+        input.destroy();
+      };
     try {
       for await (const text of rl) {
+        if (interrupted) break;
         line++;
         if (text.trim() === '') continue;
         try {
@@ -139,7 +148,7 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
           }
         }
         await out.ready();
-        if (out.failed) break;
+        if (out.failed || interrupted) break;
       }
     } finally {
       // What was applied is said, even when the store fails on a later line.
@@ -155,6 +164,17 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
       false,
       'see what was applied with inv order list or inv history SKU before sending the rest again',
     );
+  }
+  if (interrupted) {
+    throw applied === 0
+      ? new InvError('INTERRUPTED', 'interrupted; nothing was changed', EXIT.interrupted)
+      : new InvError(
+          'INTERRUPTED',
+          `interrupted; the events reported as applied stay applied: ${thousands(applied)} up to line ${line} (${thousands(out.written)} result lines were written), and nothing after it was read`,
+          EXIT.interrupted,
+          [],
+          'see what was applied with inv order list or inv history SKU before sending the rest again',
+        );
   }
   if (failed > 0)
     ctx.io.stderr.write(

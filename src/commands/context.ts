@@ -18,7 +18,15 @@ export interface Io {
   stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };
   /** What Ctrl-C says about the store (bin/inv.cjs prints it); a command that writes changes it. */
-  interrupt?: { note: string };
+  interrupt?: {
+    note: string;
+    /**
+     * Set by a stream (inv apply): Ctrl-C then asks it to stop after the event under
+     * way, whose result is said, instead of exiting at once: with PostgreSQL a commit
+     * may be on the wire when the signal comes. A second Ctrl-C exits at once.
+     */
+    stop?: () => void;
+  };
 }
 
 /** Where made-up values come from, so that a test can fix them. */

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'EVENT_CONFLICT'
   | 'BELOW_RESERVED'
   | 'UNKNOWN_SCHEDULE'
+  | 'STORE_NOT_EMPTY'
   | 'STORE_UNAVAILABLE'
   | 'STORE_BUSY'
   | 'NOT_A_STORE'

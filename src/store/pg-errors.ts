@@ -4,7 +4,6 @@
  */
 import { InvError, StoreError } from '../core/errors.js';
 import { Damage } from './decode.js';
-import { NotEmpty } from './tables.js';
 
 /** A URL without its password (`postgres://shop:***@db.example/inv`): what every message shows. */
 export function maskPassword(url: string): string {
@@ -23,7 +22,7 @@ export const damaged = (label: string, what: string, hint?: string, scope: 'stor
 
 /** PostgreSQL's failures in inv's words: exit 4 with what failed, the masked address and what to try. */
 export function mapPgError(e: unknown, label: string): unknown {
-  if (e instanceof InvError || e instanceof NotEmpty) return e;
+  if (e instanceof InvError) return e;
   if (e instanceof Damage) return damaged(label, e.message, e.hint, 'value');
   const err = e as { code?: string; message?: string };
   const code = err.code ?? '';

@@ -65,7 +65,7 @@ import {
   encodeLines,
 } from './decode.js';
 import { PG_APPLICATION, PG_MIGRATIONS, PG_SCHEMA_VERSION } from './pg-schema.js';
-import { COPY_PAGE, EMPTY_SETTINGS, NotEmpty, TABLE_COLUMNS } from './tables.js';
+import { COPY_PAGE, EMPTY_SETTINGS, keyColumns, NOT_COPIED, notEmpty, TABLE_COLUMNS } from './tables.js';
 import { damaged, mapPgError, maskPassword, RETRYABLE } from './pg-errors.js';
 
 type Row = Record<string, unknown>;
@@ -109,6 +109,8 @@ const SKU_COLUMNS = (now: string) => `s.sku, s.name, s.on_hand, s.reserved, s.lo
 export interface PgOpenOptions {
   url: string;
   busyTimeoutMs: number;
+  /** A database without inv's tables is no store: throw this instead of making it one. */
+  ifMissing?: () => Error;
 }
 
 /** Connects, checks that the database is an inv store (or empty: then it becomes one), and migrates it. */
@@ -120,6 +122,7 @@ export async function openPgStore(o: PgOpenOptions): Promise<PgStore> {
   try {
     await client.connect();
     await client.query(`SET lock_timeout = ${Math.max(1, Math.round(o.busyTimeoutMs))}`);
+    if (o.ifMissing && (await tablesOf(client)).length === 0) throw o.ifMissing();
     await prepare(client, label);
   } catch (e) {
     await client.end().catch(() => {});
@@ -212,8 +215,17 @@ export class PgStore implements Store {
     await this.client.end().catch(() => {});
   }
 
+  /** Statements with parameters are prepared once per connection (named), as a hand-written loop would. */
+  private readonly prepared = new Map<string, string>();
+
   private async q<R extends Row = Row>(sql: string, params: unknown[] = []): Promise<R[]> {
-    return (await this.client.query(sql, params)).rows as R[];
+    if (params.length === 0) return (await this.client.query(sql)).rows as R[];
+    let name = this.prepared.get(sql);
+    if (!name) {
+      name = `inv${this.prepared.size}`;
+      this.prepared.set(sql, name);
+    }
+    return (await this.client.query({ name, text: sql, values: params })).rows as R[];
   }
 
   /**
@@ -310,17 +322,18 @@ export class PgStore implements Store {
     this.depth++;
     try {
       for (const [table, columns] of TABLE_COLUMNS) {
-        const key = columns[0];
-        let after: unknown = null;
+        const key = keyColumns(table, columns);
+        const marks = key.map((_, i) => `$${i + 1}`).join(', ');
+        let after: unknown[] | null = null;
         for (;;) {
-          const rows = await this.client.query({
-            text: `SELECT ${columns.join(', ')} FROM ${table} ${after === null ? '' : `WHERE ${key} > $1`} ORDER BY ${key} LIMIT ${COPY_PAGE}`,
-            values: after === null ? [] : [after],
+          const rows: pg.QueryResult<unknown[]> = await this.client.query({
+            text: `SELECT ${columns.join(', ')} FROM ${table} WHERE ${NOT_COPIED[table] ?? 'TRUE'} ${after === null ? '' : `AND (${key.join(', ')}) > (${marks})`} ORDER BY ${key.join(', ')} LIMIT ${COPY_PAGE}`,
+            values: after ?? [],
             rowMode: 'array',
           });
           if (rows.rows.length > 0) yield { table, rows: rows.rows as unknown[][] };
           if (rows.rows.length < COPY_PAGE) break;
-          after = (rows.rows[rows.rows.length - 1] as unknown[])[0];
+          after = (rows.rows[rows.rows.length - 1] as unknown[]).slice(0, key.length);
         }
       }
       await this.q('COMMIT');
@@ -339,8 +352,14 @@ export class PgStore implements Store {
       // Nobody else changes the store while it is filled (readers still read the old one).
       await this.q(`LOCK TABLE ${TABLE_COLUMNS.map(([t]) => t).join(', ')} IN EXCLUSIVE MODE`);
       if (o.replace) {
-        await this.q(`TRUNCATE ${TABLE_COLUMNS.map(([t]) => t).join(', ')}`);
-      } else if (!(await this.holdsNothing())) throw new NotEmpty(`${this.label} already holds a shop`);
+        // All but the store's own bookkeeping (NOT_COPIED): its config_version counts on, so no process keeps a stale policy.
+        await this.q(
+          `TRUNCATE ${TABLE_COLUMNS.map(([t]) => t)
+            .filter((t) => !NOT_COPIED[t])
+            .join(', ')}`,
+        );
+        for (const [t, keep] of Object.entries(NOT_COPIED)) await this.q(`DELETE FROM ${t} WHERE ${keep}`);
+      } else if (!(await this.holdsNothing())) throw notEmpty(this.label);
       for await (const page of pages) {
         const cols = columns.get(page.table);
         if (!cols) throw new Error(`unknown table ${page.table}`);
@@ -807,18 +826,16 @@ export class PgStore implements Store {
   private async writeStep(before: OrderState, step: Step): Promise<void> {
     for (const m of step.movements)
       await this.move(m.sku, m.onHandDelta, m.reservedDelta, m.reason, m.at, m.orderId, m.note);
-    if (step.leftPending) {
-      await this.q(`DELETE FROM pending WHERE order_id = $1 AND until = $2 AND sku = ANY($3::text[])`, [
-        before.id,
-        before.expiresAt,
-        before.lines.map((l) => l.sku),
-      ]);
-    }
     const o = step.order;
-    await this.q(
-      `UPDATE orders SET status = $1, holding = $2, updated_at = $3, oversold_units = $4, late_payment = $5 WHERE id = $6`,
-      [o.status, o.holding ? 1 : 0, o.updatedAt, o.oversoldUnits, o.latePayment ? 1 : 0, o.id],
-    );
+    const update = `UPDATE orders SET status = $1, holding = $2, updated_at = $3, oversold_units = $4, late_payment = $5 WHERE id = $6`;
+    const values = [o.status, o.holding ? 1 : 0, o.updatedAt, o.oversoldUnits, o.latePayment ? 1 : 0, o.id];
+    if (step.leftPending) {
+      // Its pending lines go with the same statement (one round trip).
+      await this.q(
+        `WITH d AS (DELETE FROM pending WHERE order_id = $6 AND until = $7 AND sku = ANY($8::text[])) ${update}`,
+        [...values, before.expiresAt, before.lines.map((l) => l.sku)],
+      );
+    } else await this.q(update, values);
   }
 
   placeOrder(p: PlaceInput): Promise<OrderDoc> {
@@ -843,7 +860,9 @@ export class PgStore implements Store {
       );
       if (added.length === 0) throw orderExists(p.id);
       // The SKUs this order takes from, locked in SKU order; then the check and the take in one conditional UPDATE.
-      await this.lockSkus(plan.lines.filter((l) => l.onHandDelta !== 0 || l.reservedDelta !== 0).map((l) => l.sku));
+      // (One SKU needs no lock first: the conditional UPDATE takes it.)
+      const taken = plan.lines.filter((l) => l.onHandDelta !== 0 || l.reservedDelta !== 0).map((l) => l.sku);
+      if (new Set(taken).size > 1) await this.lockSkus(taken);
       for (const l of plan.lines) {
         const enough = `s.sku = $1 AND (s.on_hand - s.reserved >= $2 OR s.on_hand - s.reserved + ${dueHeld('$3')} >= $2)`;
         const writes = l.onHandDelta !== 0 || l.reservedDelta !== 0;
@@ -875,23 +894,29 @@ export class PgStore implements Store {
   notify(n: NotifyInput): Promise<OrderDoc> {
     return this.write(async () => {
       // The order row first, then its SKUs: the same order as every writer.
-      const [row] = await this.q<OrderRow & Row>(`SELECT * FROM orders WHERE id = $1 FOR UPDATE`, [n.id]);
+      // With the event id already seen, if it was (one round trip).
+      const [row] = await this.q<OrderRow & { seen_order: string | null; seen_transition: string | null } & Row>(
+        `SELECT o.*, e.order_id AS seen_order, e.transition AS seen_transition
+         FROM orders o LEFT JOIN events e ON e.event_id = $2 WHERE o.id = $1 FOR UPDATE OF o`,
+        [n.id, n.eventId ?? null],
+      );
       if (!row) throw unknownOrder(n.id);
-      const o = this.state(row);
+      const { seen_order, seen_transition, ...orderRow } = row;
+      const o = this.state(orderRow as unknown as OrderRow);
       const seen =
-        n.eventId === undefined
-          ? undefined
-          : (
-              await this.q<SeenEvent & Row>(
-                `SELECT order_id AS "orderId", transition FROM events WHERE event_id = $1`,
-                [n.eventId],
-              )
-            )[0];
+        seen_order === null ? undefined : ({ orderId: seen_order, transition: seen_transition } as SeenEvent);
       if (n.eventId !== undefined && seen?.orderId === o.id && seen.transition === n.transition)
         return orderDoc(o, n.nowMs, true);
-      await this.lockSkus(o.lines.map((l) => l.sku));
+      // Its SKUs locked in SKU order, and their availability read, together.
       const avail = new Map<string, number>();
-      for (const l of o.lines) avail.set(l.sku, await this.available(l.sku, n.nowMs));
+      const skus = [...new Set(o.lines.map((l) => l.sku))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      if (skus.length > 0)
+        for (const r of await this.q<SkuRow & Row>(
+          `SELECT ${SKU_COLUMNS('$2')} FROM skus s WHERE s.sku = ANY($1::text[]) ORDER BY s.sku FOR UPDATE`,
+          [skus, n.nowMs],
+        ))
+          avail.set(r.sku, this.item(r).available);
+      for (const sku of skus) if (!avail.has(sku)) throw unknownSku(sku);
       const plan = planNotify(o, n, seen, (sku) => avail.get(sku)!);
       if (plan.kind === 'duplicate') return orderDoc(o, n.nowMs, true);
       let before = o;

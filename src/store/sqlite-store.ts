@@ -82,7 +82,7 @@ interface OrderRow {
 }
 
 import { ALL_SKU_ROWS, IS_AVAILABLE, SKU_ROW, TAKE_IF_AVAILABLE } from './sqlite-sql.js';
-import { COPY_PAGE, EMPTY_SETTINGS, NotEmpty, TABLE_COLUMNS } from './tables.js';
+import { COPY_PAGE, EMPTY_SETTINGS, keyColumns, NOT_COPIED, notEmpty, TABLE_COLUMNS } from './tables.js';
 
 export class SqliteStore implements Store {
   private readonly stmts = new Map<string, Statement>();
@@ -117,7 +117,9 @@ export class SqliteStore implements Store {
     try {
       for (const [table, columns] of TABLE_COLUMNS) {
         const it = this.db
-          .prepare(`SELECT ${columns.join(', ')} FROM ${table} ORDER BY ${columns[0]}`)
+          .prepare(
+            `SELECT ${columns.join(', ')} FROM ${table} ${NOT_COPIED[table] ? `WHERE ${NOT_COPIED[table]}` : ''} ORDER BY ${keyColumns(table, columns).join(', ')}`,
+          )
           .raw()
           .iterate() as IterableIterator<unknown[]>;
         let rows: unknown[][] = [];
@@ -143,8 +145,11 @@ export class SqliteStore implements Store {
     try {
       this.db.exec('BEGIN IMMEDIATE');
       try {
-        if (o.replace) for (const [table] of [...TABLE_COLUMNS].reverse()) this.db.exec(`DELETE FROM ${table}`);
-        else if (!this.holdsNothing()) throw new NotEmpty(`${this.path} already holds a shop`);
+        // All but the store's own bookkeeping (NOT_COPIED): its config_version counts on, so no process keeps a stale policy.
+        if (o.replace)
+          for (const [table] of [...TABLE_COLUMNS].reverse())
+            this.db.exec(`DELETE FROM ${table} ${NOT_COPIED[table] ? `WHERE ${NOT_COPIED[table]}` : ''}`);
+        else if (!this.holdsNothing()) throw notEmpty(this.path);
         for await (const page of pages) {
           const cols = columns.get(page.table);
           if (!cols) throw new Error(`unknown table ${page.table}`);
@@ -154,6 +159,7 @@ export class SqliteStore implements Store {
           for (const r of page.rows) put.run(...(r as unknown[]));
           counts[page.table] += page.rows.length;
         }
+        this.bumpConfig();
         this.config = undefined;
         this.db.exec('COMMIT');
       } finally {

@@ -74,7 +74,7 @@ export async function openStore(at: StoreAddress, opts: UseOptions = {}): Promis
   if (at.kind === 'postgres') {
     // The PostgreSQL driver loads only for a PostgreSQL address: SQLite's start-up pays nothing for it.
     const { openPgStore } = await import('./pg-store.js');
-    return openPgStore({ url: at.path, busyTimeoutMs: at.busyTimeoutMs });
+    return openPgStore({ url: at.path, busyTimeoutMs: at.busyTimeoutMs, ifMissing: opts.ifMissing });
   }
   // Loaded on first use: `inv --help` and the simulator never load SQLite.
   const { openSqliteStore } = await import('./index.js');

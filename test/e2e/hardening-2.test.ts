@@ -20,7 +20,7 @@ import {
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { BASE_ENV, BIN, sharedBin, tempDir, tempStore } from '../helpers.js';
+import { BASE_ENV, BIN, sharedBin, tempDir, tempStore, itOnSqlite } from '../helpers.js';
 
 const NOW = '2026-11-27T10:00:00Z';
 const STACK = /\n\s+at .+:\d+:\d+/;
@@ -47,38 +47,41 @@ function sh(line: string, s: { dir: string; db: string }, env: Record<string, st
 }
 
 describe('1. an output path that is the store is refused, by identity', () => {
-  it('export -o and backup refuse the store, a symlink or hard link to it, ./ spellings, its -wal and -shm', () => {
-    const s = shop();
-    symlinkSync(s.db, join(s.dir, 'link.db'));
-    linkSync(s.db, join(s.dir, 'hard.db'));
-    const before = s.run(['history', 'MUG', '--json']).stdout;
-    const bytes = readFileSync(s.db);
-    for (const target of [
-      'store.db',
-      './store.db',
-      'link.db',
-      'hard.db',
-      'store.db-wal',
-      'store.db-shm',
-      `${s.dir}/../${s.dir.split('/').pop()}/store.db`,
-    ]) {
-      for (const args of [
-        ['export', '-o', target, '--force'],
-        ['backup', target, '--force'],
+  itOnSqlite(
+    'export -o and backup refuse the store, a symlink or hard link to it, ./ spellings, its -wal and -shm',
+    () => {
+      const s = shop();
+      symlinkSync(s.db, join(s.dir, 'link.db'));
+      linkSync(s.db, join(s.dir, 'hard.db'));
+      const before = s.run(['history', 'MUG', '--json']).stdout;
+      const bytes = readFileSync(s.db);
+      for (const target of [
+        'store.db',
+        './store.db',
+        'link.db',
+        'hard.db',
+        'store.db-wal',
+        'store.db-shm',
+        `${s.dir}/../${s.dir.split('/').pop()}/store.db`,
       ]) {
-        const r = sh(`$INV ${args.map((a) => `'${a}'`).join(' ')}`, s);
-        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
-        expect(r.stderr).toMatch(
-          /^inv: .*(is the store itself|is the store's own (wal|shm) file).*nothing was written/,
-        );
-        expect(r.stderr).not.toMatch(STACK);
+        for (const args of [
+          ['export', '-o', target, '--force'],
+          ['backup', target, '--force'],
+        ]) {
+          const r = sh(`$INV ${args.map((a) => `'${a}'`).join(' ')}`, s);
+          expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+          expect(r.stderr).toMatch(
+            /^inv: .*(is the store itself|is the store's own (wal|shm) file).*nothing was written/,
+          );
+          expect(r.stderr).not.toMatch(STACK);
+        }
       }
-    }
-    expect(readFileSync(s.db).equals(bytes)).toBe(true);
-    expect(lstatSync(join(s.dir, 'link.db')).isSymbolicLink()).toBe(true);
-    expect(s.run(['history', 'MUG', '--json']).stdout).toBe(before);
-    expect(s.run(['verify']).code).toBe(0);
-  });
+      expect(readFileSync(s.db).equals(bytes)).toBe(true);
+      expect(lstatSync(join(s.dir, 'link.db')).isSymbolicLink()).toBe(true);
+      expect(s.run(['history', 'MUG', '--json']).stdout).toBe(before);
+      expect(s.run(['verify']).code).toBe(0);
+    },
+  );
 });
 
 describe('2. only a regular file is ever replaced', () => {
@@ -295,7 +298,7 @@ describe('6. one SKU, one spelling', () => {
     expect(s.run(['stock', '--json']).json.items).toEqual([]);
   });
 
-  it('verify reports SKUs of an existing store that are not normalised (exit 5)', () => {
+  itOnSqlite('verify reports SKUs of an existing store that are not normalised (exit 5)', () => {
     const s = tempStore();
     s.run(['stock', 'set', 'FINE', '1']);
     const db = new Database(s.db);
@@ -350,32 +353,35 @@ describe('8. values that would break later are refused when set', () => {
     expect(s.run(['order', 'place', '--item', 'TEE:1', '--provider', 'card', '--now', NOW]).code).toBe(0);
   });
 
-  it('a provider damaged in an existing store fails only the events that use it; the apply stream goes on', () => {
-    const s = shop();
-    const db = new Database(s.db);
-    db.prepare(`INSERT INTO providers (name, doc) VALUES ('boleto', ?)`).run(
-      JSON.stringify({ name: 'boleto', windowHours: 7.2e9 }),
-    );
-    db.close();
-    const input = [
-      { type: 'place', id: 'X1', provider: 'boleto', items: [{ sku: 'TEE', qty: 1 }], at: NOW },
-      { type: 'place', id: 'X2', provider: 'card', items: [{ sku: 'TEE', qty: 1 }], at: NOW },
-    ]
-      .map((e) => JSON.stringify(e))
-      .join('\n');
-    const r = s.run(['apply', '-'], { input });
-    const lines = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.ok)).toEqual([false, true]);
-    expect(lines[0].error.message).toMatch(/the provider "boleto" .*payment window/);
-    expect(r.code).toBe(4);
-    expect(r.stderr).not.toMatch(STACK);
-    // And it can be mended.
-    expect(s.run(['provider', 'set', 'boleto', '--window', '5d']).code).toBe(0);
-    expect(s.run(['order', 'place', '--item', 'TEE:1', '--provider', 'boleto', '--now', NOW]).code).toBe(0);
-  });
+  itOnSqlite(
+    'a provider damaged in an existing store fails only the events that use it; the apply stream goes on',
+    () => {
+      const s = shop();
+      const db = new Database(s.db);
+      db.prepare(`INSERT INTO providers (name, doc) VALUES ('boleto', ?)`).run(
+        JSON.stringify({ name: 'boleto', windowHours: 7.2e9 }),
+      );
+      db.close();
+      const input = [
+        { type: 'place', id: 'X1', provider: 'boleto', items: [{ sku: 'TEE', qty: 1 }], at: NOW },
+        { type: 'place', id: 'X2', provider: 'card', items: [{ sku: 'TEE', qty: 1 }], at: NOW },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n');
+      const r = s.run(['apply', '-'], { input });
+      const lines = r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines.map((l) => l.ok)).toEqual([false, true]);
+      expect(lines[0].error.message).toMatch(/the provider "boleto" .*payment window/);
+      expect(r.code).toBe(4);
+      expect(r.stderr).not.toMatch(STACK);
+      // And it can be mended.
+      expect(s.run(['provider', 'set', 'boleto', '--window', '5d']).code).toBe(0);
+      expect(s.run(['order', 'place', '--item', 'TEE:1', '--provider', 'boleto', '--now', NOW]).code).toBe(0);
+    },
+  );
 });
 
 describe('9. damaged stores: exit 4 naming the damage; verify checks every stored value', () => {
@@ -387,21 +393,21 @@ describe('9. damaged stores: exit 4 naming the damage; verify checks every store
     return s;
   };
 
-  it('user_version set to 0 on an inv store', () => {
+  itOnSqlite('user_version set to 0 on an inv store', () => {
     const s = damage('PRAGMA user_version = 0');
     const r = s.run(['stock']);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/^inv: the store .* is damaged \(its schema version is 0/);
   });
 
-  it('a dropped table', () => {
+  itOnSqlite('a dropped table', () => {
     const s = damage('DROP TABLE pending');
     const r = s.run(['order', 'list']);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/damaged \(its table pending is missing\)/);
   });
 
-  it('invalid JSON in an order row: that order fails with exit 4, verify exits 5 naming it', () => {
+  itOnSqlite('invalid JSON in an order row: that order fails with exit 4, verify exits 5 naming it', () => {
     const s = damage(`UPDATE orders SET lines = '[["MUG", 1' WHERE id = 'A'`);
     const r = s.run(['order', 'show', 'A']);
     expect(r.code).toBe(4);
@@ -414,7 +420,7 @@ describe('9. damaged stores: exit 4 naming the damage; verify checks every store
     );
   });
 
-  it('an unknown base mode: orders are refused (exit 4), verify exits 5', () => {
+  itOnSqlite('an unknown base mode: orders are refused (exit 4), verify exits 5', () => {
     const s = damage(`UPDATE settings SET value = 'bogus' WHERE key = 'base_mode'`);
     const r = s.run(['order', 'place', '--item', 'TEE:1', '--provider', 'card', '--id', 'Z', '--now', NOW]);
     expect(r.code).toBe(4);
@@ -425,7 +431,7 @@ describe('9. damaged stores: exit 4 naming the damage; verify checks every store
     expect(v.json.problems[0].message).toMatch(/base mode is "bogus"/);
   });
 
-  it('verify exits 5 for garbage order lines, statuses, modes and movement reasons', () => {
+  itOnSqlite('verify exits 5 for garbage order lines, statuses, modes and movement reasons', () => {
     const s = damage(`
       UPDATE orders SET lines = '[["NOPE", 0]]', status = 'lost', mode = 'maybe' WHERE id = 'A';
       UPDATE movements SET reason = 'gremlins' WHERE id = 1;`);
@@ -438,7 +444,7 @@ describe('9. damaged stores: exit 4 naming the damage; verify checks every store
     expect(said).toMatch(/1 movements have the reason "gremlins"/);
   });
 
-  it('a header SQLite would open read-only is damaged, not a permission problem', () => {
+  itOnSqlite('a header SQLite would open read-only is damaged, not a permission problem', () => {
     const s = shop();
     const bytes = readFileSync(s.db);
     bytes[18] = 7; // file format write version
@@ -560,7 +566,7 @@ describe('11. exit codes and words that say what really happened', () => {
     expect(err).not.toMatch(/rolled back/);
   });
 
-  it('apply on a disk that fills mid-stream says which line stopped it and how many were applied', () => {
+  itOnSqlite('apply on a disk that fills mid-stream says which line stopped it and how many were applied', () => {
     const s = tempStore();
     s.run(['stock', 'set', 'A', '1']);
     const input = Array.from({ length: 3000 }, (_, i) =>
@@ -580,7 +586,7 @@ describe('11. exit codes and words that say what really happened', () => {
 });
 
 describe('11. reads on a full disk', () => {
-  it('say the store could not be read, and that SQLite needs room; the file is untouched', () => {
+  itOnSqlite('say the store could not be read, and that SQLite needs room; the file is untouched', () => {
     const s = shop();
     const mnt = join(s.dir, 'full');
     mkdirSync(mnt);

@@ -15,12 +15,12 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BASE_ENV, BIN, inv, invAsync, sharedBin, tempDir, tempStore } from '../helpers.js';
+import { BASE_ENV, BIN, inv, invAsync, sharedBin, tempDir, tempStore, itOnSqlite } from '../helpers.js';
 
 const SQLITE = require.resolve('better-sqlite3');
 
 describe('a store locked by another writer', () => {
-  it('writes wait up to INV_BUSY_TIMEOUT, then exit 4 with nothing changed; reads still work', async () => {
+  itOnSqlite('writes wait up to INV_BUSY_TIMEOUT, then exit 4 with nothing changed; reads still work', async () => {
     const s = tempStore();
     s.run(['stock', 'set', 'A', '5']);
     // Another process takes the write lock and holds it.
@@ -98,7 +98,7 @@ describe('a read-only store', () => {
 });
 
 describe('a damaged store', () => {
-  it('exit 4, suggests restoring a backup, and leaves the file as it was', () => {
+  itOnSqlite('exit 4, suggests restoring a backup, and leaves the file as it was', () => {
     const s = tempStore();
     s.run(['init', '--sample']);
     expect(s.run(['backup', join(s.dir, 'good.bak')]).code).toBe(0);
@@ -278,7 +278,7 @@ describe('crash safety of a large import', () => {
 });
 
 describe("an import's scratch folder", () => {
-  it("goes away when the import is interrupted, and a killed import's is removed by the next one", async () => {
+  itOnSqlite("goes away when the import is interrupted, and a killed import's is removed by the next one", async () => {
     const s = tempStore();
     const tmp = join(s.dir, 'tmp');
     mkdirSync(tmp);
@@ -321,7 +321,7 @@ describe("an import's scratch folder", () => {
 });
 
 describe('a full disk', () => {
-  it('an import that hits the file-size limit exits 4 and changes nothing', () => {
+  itOnSqlite('an import that hits the file-size limit exits 4 and changes nothing', () => {
     const s = tempStore();
     s.run(['stock', 'set', 'A', '1']);
     const before = readFileSync(s.db);
@@ -342,7 +342,7 @@ describe('a full disk', () => {
     expect(before.length).toBeGreaterThan(0);
   });
 
-  it('a write that hits the file-size limit exits 4 and leaves the store as it was', () => {
+  itOnSqlite('a write that hits the file-size limit exits 4 and leaves the store as it was', () => {
     const s = tempStore();
     s.run(['stock', 'set', 'A', '1']);
     const before = s.run(['stock', '--json']).stdout;

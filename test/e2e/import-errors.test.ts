@@ -3,10 +3,10 @@
  * exit 2, one `inv: …` line per problem, the JSON error document with --json,
  * no stack trace, and a store left exactly as it was.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempStore } from '../helpers.js';
+import { tempStore, storeBytes } from '../helpers.js';
 
 const s = tempStore();
 s.run(['stock', 'set', 'KEEP', '7', '--name', 'Untouched']);
@@ -18,13 +18,13 @@ const file = (name: string, content: string | Buffer) => {
 
 /** Runs a refused import and checks everything a user would: exit code, stderr, JSON, store bytes. */
 function refused(args: string[], input?: string) {
-  const before = readFileSync(s.db);
+  const before = storeBytes(s.db);
   const r = s.run(['import', ...args, '--json'], { input });
   expect(r.code, r.stderr).toBe(2);
   expect(r.stderr).toMatch(/^inv: /m);
   expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
   expect(r.json.error.code).toMatch(/^(INVALID_INPUT|USAGE)$/);
-  expect(readFileSync(s.db).equals(before)).toBe(true);
+  expect(storeBytes(s.db).equals(before)).toBe(true);
   return {
     ...r,
     error: r.json.error as {

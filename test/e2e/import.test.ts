@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BASE_ENV, BIN, tempStore } from '../helpers.js';
+import { BASE_ENV, BIN, tempStore, storeBytes } from '../helpers.js';
 
 const FIX = resolve(__dirname, '..', 'fixtures', 'import');
 const fixture = (name: string) => join(FIX, name);
@@ -136,7 +136,7 @@ describe("inv's own CSV", () => {
   it('--dry-run lists created and updated (old → new), unchanged and skipped, and writes nothing', () => {
     const s = tempStore();
     s.run(['stock', 'set', 'MUG-1', '2', '--name', 'Old mug']);
-    const before = readFileSync(s.db);
+    const before = storeBytes(s.db);
     const r = s.run(['import', fixture('names.csv'), '--dry-run', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ dryRun: true, created: 4, updated: 1, unchanged: 0 });
@@ -158,7 +158,7 @@ describe("inv's own CSV", () => {
     const human = s.run(['import', fixture('names.csv'), '--dry-run']);
     expect(human.stdout).toMatch(/dry run, nothing written/);
     expect(human.stdout).toMatch(/MUG-1\s+Mug, blue\s+onHand 2 → 12, name "Old mug" → "Mug, blue", lowStock none → 3/);
-    expect(readFileSync(s.db).equals(before)).toBe(true);
+    expect(storeBytes(s.db).equals(before)).toBe(true);
     expect(items(s)).toHaveLength(1);
   });
 
@@ -240,7 +240,7 @@ describe('units reserved for unpaid orders', () => {
 
   it('a row that would leave onHand below them is refused with line, column and value, and nothing changes', () => {
     const s = held();
-    const before = readFileSync(s.db);
+    const before = storeBytes(s.db);
     const r = s.run(['import', '-', '--json', '--now', NOW], { input: 'sku,quantity\nOTHER,4\nMUG,1\n' });
     // A business rule, as for `inv stock set` below the reserved units: exit 3 (issue 17).
     expect(r.code).toBe(3);
@@ -256,7 +256,7 @@ describe('units reserved for unpaid orders', () => {
       ],
     });
     expect(r.stderr).toMatch(/line 3 \[quantity\]: MUG: onHand 5 → 1/);
-    expect(readFileSync(s.db).equals(before)).toBe(true);
+    expect(storeBytes(s.db).equals(before)).toBe(true);
     for (const q of ['-1', '2'])
       expect(s.run(['import', '-', '--now', NOW], { input: `sku,quantity\nMUG,${q}\n` }).code).toBe(3);
     expect(s.run(['import', '-', '--add', '--now', NOW], { input: 'sku,quantity\nMUG,-3\n' }).code).toBe(3);

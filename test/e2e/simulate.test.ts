@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inv, tempDir, tempStore } from '../helpers.js';
+import { inv, tempDir, tempStore, storeBytes } from '../helpers.js';
 
 const METRICS = [
   'checkouts',
@@ -220,7 +220,7 @@ describe('inv simulate --from-store', () => {
   it('takes SKUs and available stock from the store, and changes nothing in it', () => {
     const { run, db } = tempStore();
     expect(run(['init', '--sample']).code).toBe(0);
-    const before = readFileSync(db);
+    const before = storeBytes(db);
     const r = run(['simulate', '--from-store', '--trials', '20', '--seed', '5', '--json']);
     expect(r.code).toBe(0);
     expect(r.json.params.skus.map((s: { sku: string; stock: number }) => [s.sku, s.stock])).toEqual(
@@ -229,7 +229,7 @@ describe('inv simulate --from-store', () => {
         ['POSTER', 40],
       ]),
     );
-    expect(readFileSync(db).equals(before)).toBe(true);
+    expect(storeBytes(db).equals(before)).toBe(true);
     expect(run(['verify']).code).toBe(0);
     const clash = run(['simulate', '--from-store', '--skus', '3']);
     expect(clash.code).toBe(2);
