@@ -21,7 +21,7 @@ import {
   type OrderStatus,
   type Transition,
 } from '../core/lifecycle.js';
-import { MODES, type Mode } from '../core/modes.js';
+import type { Mode } from '../core/modes.js';
 import { EventHeap } from './heap.js';
 import type { SimModel } from './model.js';
 import { AliasTable, delayLaw, drawDelay, Rng, type DelayLaw } from './rng.js';
