@@ -339,6 +339,10 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     .option('--trials <n>', 'simulated sales (default 200, at most 100,000)')
     .option('--seed <n>', 'random seed 0–4294967295 for a repeatable run (default: chosen and printed)')
     .option('--scenario <file>', 'a JSON file stating the whole model (- for stdin); flags override it')
+    .option(
+      '--policy <spec...>',
+      'compare policies of your own (repeat): BASE[,PROVIDER=MODE][,PROVIDER.window=HOURS][,schedule=MODE@FROM-UNTIL], e.g. on-payment,boleto=on-order,boleto.window=48',
+    )
     .action(
       run(async (ctx, _a, o) =>
         (await import('../commands/simulate.js')).simulateCommand(o as Record<string, never>, ctx),
