@@ -22,6 +22,8 @@ function recommendArgs(o: Record<string, unknown>) {
     margin: o.margin as string | undefined,
     oversellCost: o.oversellCost as string | undefined,
     lostSaleShare: o.lostSaleShare as string | undefined,
+    fromHistory: Boolean(o.fromHistory),
+    since: o.since as string | undefined,
   };
 }
 
@@ -382,10 +384,12 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
         '--oversell-cost <amount>',
         'what one oversold order costs: refund, support, goodwill (default: margin × (1.5 + 0.25 × restock days) [A])',
       )
+      .option('--lost-sale-share <share>', 'share of turned-away buyers who do not come back, 0 to 1 (default 0.5 [A])')
       .option(
-        '--lost-sale-share <share>',
-        'share of turned-away buyers who do not come back, 0 to 1 (default 0.5 [A])',
-      );
+        '--from-history',
+        "learn checkouts per hour, provider shares, unpaid shares and payment delays from the store's orders",
+      )
+      .option('--since <duration>', 'with --from-history: how far back to read, e.g. 30d (default 90d)');
   recommendOptions(add('recommend').description('recommend a mode, with reasons and simulated risk')).action(
     run(async (ctx, _a, o) => (await import('../commands/recommend.js')).recommend(recommendArgs(o), ctx)),
   );

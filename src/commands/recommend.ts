@@ -31,7 +31,8 @@ import {
 } from '../core/recommend.js';
 import type { Store } from '../core/ports.js';
 import { quantile } from '../core/stats.js';
-import { iso, parseInteger, parseTime } from '../core/values.js';
+import { iso, parseDurationHours, parseInteger, parseTime } from '../core/values.js';
+import { estimateFromHistory, type HistoryEstimate } from '../core/history.js';
 import { READ, withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
 import { renderRecommendation } from '../render/recommend.js';
@@ -48,6 +49,8 @@ export interface RecommendOptions {
   margin?: string;
   oversellCost?: string;
   lostSaleShare?: string;
+  fromHistory?: boolean;
+  since?: string;
 }
 
 export interface RecommendParams {
@@ -61,7 +64,12 @@ export interface RecommendParams {
   margin?: number;
   oversellCost?: number;
   lostSaleShare?: number;
+  /** Learn rates, shares, unpaid shares and delays from the orders recorded since this time. */
+  historySinceMs?: number | null;
 }
+
+/** Without --since, the history read is the last 90 days [A]: recent enough to be today's shop. */
+export const DEFAULT_HISTORY_DAYS = 90;
 
 function money(flag: string, text: string | undefined, max = 1e9): number | undefined {
   if (text === undefined) return undefined;
@@ -94,8 +102,14 @@ export function splitProviders(values: string[]): string[] {
 
 export function parseParams(o: RecommendOptions, nowMs: number): RecommendParams {
   const providers = splitProviders(o.providers);
-  if (providers.length === 0)
-    throw new UsageError('name the payment providers the shop uses: --provider card --provider boleto');
+  if (o.since !== undefined && !o.fromHistory) throw new UsageError('--since goes with --from-history');
+  if (providers.length === 0 && !o.fromHistory)
+    throw new UsageError(
+      'name the payment providers the shop uses: --provider card --provider boleto (or --from-history)',
+    );
+  const historySinceMs = o.fromHistory
+    ? nowMs - (o.since !== undefined ? parseDurationHours('--since', o.since) : DEFAULT_HISTORY_DAYS * 24) * 3_600_000
+    : null;
   const traffic = parseTraffic(o.traffic);
   if (o.stockDepth !== undefined && o.fromStore)
     throw new UsageError('give either --stock-depth N or --from-store, not both');
@@ -124,6 +138,7 @@ export function parseParams(o: RecommendOptions, nowMs: number): RecommendParams
     margin,
     oversellCost,
     lostSaleShare,
+    historySinceMs,
   };
 }
 
@@ -197,6 +212,7 @@ async function simulateCandidates(
   skus: { sku: string; stock: number }[],
   candidates: CandidatePolicy[],
   period: { peakHours: number | null; afterHours: number },
+  learnt: HistoryEstimate | null,
 ): Promise<Simulated> {
   const { buildModel, Simulation } = await import('../sim/index.js');
   const phases = [
@@ -205,11 +221,21 @@ async function simulateCandidates(
   ];
   const model = buildModel(
     {
-      checkoutsPerHour: RISK_SIM.checkoutsPerSkuHour * skus.length,
+      checkoutsPerHour: learnt?.checkoutsPerHour?.value ?? RISK_SIM.checkoutsPerSkuHour * skus.length,
       trials: RISK_SIM.trials,
       seed: RISK_SIM.seed,
       skus: skus.map((s) => ({ ...s, price: 1, weight: 1 })),
-      providers: providers.map((p) => ({ name: p.name, share: 1 / providers.length })),
+      providers: providers.map((p) => {
+        const e = learnt?.providers.find((x) => x.provider === p.name);
+        if (!e) return { name: p.name, share: 1 / providers.length };
+        // A provider with no orders at all keeps a sliver, so that its policy still has customers to act on.
+        return {
+          name: p.name,
+          share: Math.max(1e-3, e.share.value),
+          unpaidRate: e.unpaidRate.value,
+          delayHours: e.delayHours.value,
+        };
+      }),
       policies: candidates,
       phases,
     },
@@ -242,7 +268,34 @@ async function simulateCandidates(
 
 export async function recommendWith(store: Store, p: RecommendParams, nowMs: number): Promise<RecommendResult> {
   const catalogue = mergeCatalogue(await store.customProviders());
-  const providers = p.providers.map((name) => findProvider(catalogue, name));
+  let learnt: HistoryEstimate | null = null;
+  let names = p.providers;
+  if (p.historySinceMs !== null && p.historySinceMs !== undefined) {
+    const orders = (await store.listOrders({ nowMs })).map((o) => ({
+      provider: o.provider,
+      status: o.status,
+      placedAtMs: Date.parse(o.placedAt),
+      updatedAtMs: Date.parse(o.updatedAt),
+    }));
+    if (names.length === 0) {
+      names = [...new Set(orders.filter((o) => o.placedAtMs >= p.historySinceMs!).map((o) => o.provider))].filter((n) =>
+        catalogue.some((c) => c.name === n),
+      );
+      if (names.length === 0)
+        throw invalidInput(
+          `--from-history: no orders recorded since ${iso(p.historySinceMs)} to learn the providers from`,
+          [],
+          'name them: --provider card --provider boleto (or a longer --since)',
+        );
+    }
+    learnt = estimateFromHistory(
+      orders,
+      names.map((n) => findProvider(catalogue, n)),
+      p.historySinceMs,
+      nowMs,
+    );
+  }
+  const providers = names.map((name) => findProvider(catalogue, name));
   let depth: RecommendResult['inputs']['stockDepth'] =
     p.stockDepth !== null ? { units: p.stockDepth, source: 'flag' } : null;
   let simSkus: { sku: string; stock: number }[];
@@ -279,7 +332,7 @@ export async function recommendWith(store: Store, p: RecommendParams, nowMs: num
   const peakEndMs = p.peakUntilMs ?? peakStartMs + spellDays * 86_400_000;
   const period = horizon(providers, p.traffic, Math.max(1, (peakEndMs - peakStartMs) / 3_600_000));
   const candidates = candidatePolicies(providers, period.peakHours);
-  const simulated = await simulateCandidates(providers, p.traffic, simSkus, candidates, period);
+  const simulated = await simulateCandidates(providers, p.traffic, simSkus, candidates, period, learnt);
 
   // SPEC section 1's rules as a policy, for breaking ties: the rules' mode, for the peak only when temporary.
   const rulesPolicy: Policy = rules.temporary
@@ -292,12 +345,12 @@ export async function recommendWith(store: Store, p: RecommendParams, nowMs: num
       }
     : { base: rules.mode, overrides: {}, schedule: [] };
   const times = period.peakHours !== null ? [period.peakHours / 2, period.peakHours + 1] : [1];
-  const names = providers.map((x) => x.name);
+  const providerNames = providers.map((x) => x.name);
   const choice = choose(simulated.trials, costs, (c) =>
     agreement(
       c,
       rulesPolicy,
-      names,
+      providerNames,
       times.map((h) => h * 3_600_000),
     ),
   );
@@ -405,23 +458,42 @@ export async function recommendWith(store: Store, p: RecommendParams, nowMs: num
       peakFrom: p.peakFromMs !== null ? iso(p.peakFromMs) : null,
       peakUntil: p.peakUntilMs !== null ? iso(p.peakUntilMs) : null,
       origin: {
-        providers: 'flag',
+        providers: p.providers.length > 0 ? 'flag' : 'history',
         traffic: 'flag',
         stockDepth: depth === null ? 'default' : depth.source,
         restockDays: p.restockDays !== null ? 'flag' : 'default',
-        checkoutsPerHour: 'default',
-        providerShares: 'default',
-        unpaidRate: 'catalogue',
-        delayHours: 'catalogue',
+        checkoutsPerHour: learnt?.checkoutsPerHour ? 'history' : 'default',
+        providerShares: learnt?.checkoutsPerHour ? 'history' : 'default',
+        unpaidRate: learnt?.providers.some((x) => x.unpaidRate.source === 'history') ? 'history' : 'catalogue',
+        delayHours: learnt?.providers.some((x) => x.delayHours.source === 'history') ? 'history' : 'catalogue',
         windowHours: 'catalogue',
       },
-      figures: providers.map((x) => ({
-        provider: x.name,
-        share: { value: r2(1 / providers.length), source: 'default', note: '[A] equal shares' },
-        unpaidRate: { value: x.unpaidRate, source: 'catalogue', note: x.sources },
-        delayHours: { value: x.delayHours, source: 'catalogue', note: x.sources },
-        windowHours: { value: x.windowHours, source: 'catalogue', note: x.sources },
-      })),
+      checkoutsPerHour: learnt?.checkoutsPerHour ?? {
+        value: RISK_SIM.checkoutsPerSkuHour * simSkus.length,
+        source: 'default',
+        note: `[A] ${RISK_SIM.checkoutsPerSkuHour} per SKU per hour on a normal day`,
+      },
+      figures: providers.map((x) => {
+        const e = learnt?.providers.find((y) => y.provider === x.name);
+        return {
+          provider: x.name,
+          share: e?.share ?? { value: r2(1 / providers.length), source: 'default', note: '[A] equal shares' },
+          unpaidRate: e?.unpaidRate ?? { value: x.unpaidRate, source: 'catalogue', note: x.sources },
+          delayHours: e?.delayHours ?? { value: x.delayHours, source: 'catalogue', note: x.sources },
+          windowHours: { value: x.windowHours, source: 'catalogue', note: x.sources },
+        };
+      }),
+      history: learnt
+        ? {
+            since: learnt.since,
+            until: learnt.until,
+            orders: learnt.orders,
+            samples: Object.fromEntries(
+              learnt.providers.map((x) => [x.provider, { orders: x.orders, resolved: x.resolved, paid: x.paid }]),
+            ),
+            notes: learnt.notes,
+          }
+        : null,
     },
     simulation: {
       trials: simulated.trialCount,
@@ -478,6 +550,15 @@ export function policyCommands(
 export async function recommend(o: RecommendOptions, ctx: Context): Promise<Output> {
   const params = parseParams(o, ctx.nowMs);
   const result = await withStore(ctx.store, (store) => recommendWith(store, params, ctx.nowMs), READ);
+  const h = result.inputs.history;
+  if (h) {
+    ctx.note(
+      `learnt from ${h.orders} orders recorded since ${h.since}: ${Object.entries(h.samples)
+        .map(([n, x]) => `${n} ${x.orders} orders (${x.resolved} resolved, ${x.paid} paid)`)
+        .join(', ')}`,
+    );
+    for (const n of h.notes) ctx.note(`falls back to the catalogue: ${n}`);
+  }
   if (result.inputs.stockDepth?.source === 'store') {
     const d = result.inputs.stockDepth;
     ctx.note(

@@ -337,6 +337,14 @@ export interface RecommendResult extends Recommendation {
     peakFrom: string | null;
     peakUntil: string | null;
     origin: Record<string, string>;
+    checkoutsPerHour: Sourced;
+    history: {
+      since: string;
+      until: string;
+      orders: number;
+      samples: Record<string, { orders: number; resolved: number; paid: number }>;
+      notes: string[];
+    } | null;
     figures: {
       provider: string;
       share: Sourced;
