@@ -331,12 +331,23 @@ export class Engine {
       }
       const t = b.at[i];
       const w = policy.window[prov];
+      // Plain stores, no destructuring: this loop runs per checkout and must not allocate.
       if (fate === PAYS) {
         const paysAt = b.first[i];
-        [b.pfate[i], b.pfirst[i]] = paysAt - t < w ? [PAYS, paysAt] : [EXPIRES, t + w];
-      } else if (fate === PAYS_LATE) [b.pfate[i], b.pfirst[i]] = [PAYS_LATE, t + w];
-      else if (fate === FAILS) [b.pfate[i], b.pfirst[i]] = [FAILS, t + (b.first[i] - t) * ratio];
-      else [b.pfate[i], b.pfirst[i]] = [EXPIRES, t + w];
+        if (paysAt - t < w) {
+          b.pfate[i] = PAYS;
+          b.pfirst[i] = paysAt;
+        } else {
+          b.pfate[i] = EXPIRES;
+          b.pfirst[i] = t + w;
+        }
+      } else if (fate === FAILS) {
+        b.pfate[i] = FAILS;
+        b.pfirst[i] = t + (b.first[i] - t) * ratio;
+      } else {
+        b.pfate[i] = fate; // PAYS_LATE or EXPIRES: the window ends sooner
+        b.pfirst[i] = t + w;
+      }
     }
   }
 
