@@ -19,6 +19,11 @@ function recommendArgs(o: Record<string, unknown>) {
     restockDays: o.restockDays as string | undefined,
     peakFrom: o.peakFrom as string | undefined,
     peakUntil: o.peakUntil as string | undefined,
+    margin: o.margin as string | undefined,
+    oversellCost: o.oversellCost as string | undefined,
+    lostSaleShare: o.lostSaleShare as string | undefined,
+    fromHistory: Boolean(o.fromHistory),
+    since: o.since as string | undefined,
   };
 }
 
@@ -339,6 +344,10 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     .option('--trials <n>', 'simulated sales (default 200, at most 100,000)')
     .option('--seed <n>', 'random seed 0–4294967295 for a repeatable run (default: chosen and printed)')
     .option('--scenario <file>', 'a JSON file stating the whole model (- for stdin); flags override it')
+    .option(
+      '--policy <spec...>',
+      'compare policies of your own (repeat): BASE[,PROVIDER=MODE][,PROVIDER.window=HOURS][,schedule=MODE@FROM-UNTIL], e.g. on-payment,boleto=on-order,boleto.window=48',
+    )
     .action(
       run(async (ctx, _a, o) =>
         (await import('../commands/simulate.js')).simulateCommand(o as Record<string, never>, ctx),
@@ -380,7 +389,18 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
       .option('--from-store', 'read the stock depth from the store')
       .option('--restock-days <days>', 'how long restocking takes')
       .option('--peak-from <time>', 'when the peak starts')
-      .option('--peak-until <time>', 'when the peak ends (the switch back)');
+      .option('--peak-until <time>', 'when the peak ends (the switch back)')
+      .option('--margin <amount>', 'profit on one unit sold (default 10 [A]; only the ratio of the costs matters)')
+      .option(
+        '--oversell-cost <amount>',
+        'what one oversold order costs: refund, support, goodwill (default: margin × (1.5 + 0.25 × restock days) [A])',
+      )
+      .option('--lost-sale-share <share>', 'share of turned-away buyers who do not come back, 0 to 1 (default 0.5 [A])')
+      .option(
+        '--from-history',
+        "learn checkouts per hour, provider shares, unpaid shares and payment delays from the store's orders",
+      )
+      .option('--since <duration>', 'with --from-history: how far back to read, e.g. 30d (default 90d)');
   recommendOptions(add('recommend').description('recommend a mode, with reasons and simulated risk')).action(
     run(async (ctx, _a, o) => (await import('../commands/recommend.js')).recommend(recommendArgs(o), ctx)),
   );
@@ -389,7 +409,7 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     add('advise').description('an interactive advisor before a sales peak: asks, recommends, offers to apply'),
   )
     .option('-y, --yes', 'apply the recommendation without asking')
-    .option('--alternative', 'with --yes: apply the per-provider alternative instead')
+    .option('--alternative', 'with --yes: apply the next best candidate instead')
     .action(
       run(async (ctx, _a, o) =>
         (await import('../commands/advise.js')).advise(

@@ -5,7 +5,8 @@
  * here and nowhere else: no other command pays its start-up cost.
  */
 import { EXIT, InvError, UsageError } from '../core/errors.js';
-import type { Store } from '../core/ports.js';
+import { costModel, DEFAULT_MARGIN, DEFAULT_RESTOCK_DAYS } from '../core/costs.js';
+import type { PolicyPlan, Store } from '../core/ports.js';
 import { mergeCatalogue } from '../core/providers.js';
 import { SHALLOW_UNITS, type TrafficLevel } from '../core/recommend.js';
 import { iso, parseInteger, parseTime } from '../core/values.js';
@@ -133,8 +134,30 @@ async function gather(o: AdviseOptions, ctx: Context, store: Store): Promise<Adv
     answers.restockDays = await prompts.input(
       {
         message: 'How many days does restocking take?',
-        default: '7',
+        default: String(DEFAULT_RESTOCK_DAYS),
         validate: (v) => validCount(v),
+      },
+      io,
+    );
+  }
+  if (answers.margin === undefined) {
+    answers.margin = await prompts.input(
+      {
+        message: 'Profit on one unit sold (its margin, in your currency)?',
+        default: String(DEFAULT_MARGIN),
+        validate: (v) => validAmount(v, true),
+      },
+      io,
+    );
+  }
+  if (answers.oversellCost === undefined) {
+    const restock = Number(answers.restockDays ?? DEFAULT_RESTOCK_DAYS);
+    const suggested = costModel({ margin: Number(answers.margin), restockDays: restock }).oversellCost.value;
+    answers.oversellCost = await prompts.input(
+      {
+        message: `Cost of one oversold order (refund, support, goodwill; a backorder waits ${restock} days)?`,
+        default: String(suggested),
+        validate: (v) => validAmount(v, false),
       },
       io,
     );
@@ -151,6 +174,13 @@ function validTime(v: string): true | string {
   }
 }
 
+function validAmount(v: string, positive: boolean): true | string {
+  const n = v.trim() === '' ? Number.NaN : Number(v);
+  if (!Number.isFinite(n) || n < 0 || (positive && n === 0))
+    return `${JSON.stringify(v)}: give an amount${positive ? ' above 0' : ', 0 or more'}`;
+  return true;
+}
+
 function validCount(v: string): true | string {
   try {
     parseInteger('number', v, { min: 0 });
@@ -160,27 +190,54 @@ function validCount(v: string): true | string {
   }
 }
 
-/** Applies the operator's choice to the store; says what changed, old → new. */
+/** The plan for one candidate of the recommendation: the whole policy, with dates for its window. */
+export function planFor(r: RecommendResult, choice: Exclude<Choice, 'nothing'>): PolicyPlan & { name: string } {
+  const c =
+    choice === 'recommended'
+      ? { ...r.policy }
+      : (() => {
+          const alt = r.candidates.find((x) => x.name !== r.policy.name);
+          if (!alt) throw new UsageError('there is no other candidate to apply');
+          const peak = r.simulation.peak;
+          return {
+            name: alt.name,
+            ...alt.policy,
+            schedule:
+              alt.policy.schedule && peak
+                ? { mode: alt.policy.schedule.mode, from: peak.from, until: peak.until }
+                : null,
+          };
+        })();
+  // In full: the overrides of every provider the shop named are the policy's, or none.
+  const overrides = Object.fromEntries(r.inputs.providers.map((p) => [p, c.overrides[p] ?? null]));
+  return {
+    name: c.name,
+    base: c.base,
+    overrides,
+    windows: c.windowHours,
+    schedule: c.schedule ? { ...c.schedule, reason: `inv advise: ${r.inputs.traffic} traffic (${c.name})` } : null,
+  };
+}
+
+/** Applies the operator's choice to the store, all of it in one transaction; says what changed, old → new. */
 export async function applyChoice(store: Store, r: RecommendResult, choice: Choice, nowMs: number): Promise<Applied> {
   const changes: string[] = [];
-  if (choice === 'recommended') {
-    if (r.temporary && r.from && r.until) {
-      const w = await store.addWindow(
-        { mode: r.mode, from: r.from, until: r.until, reason: `inv advise: ${r.inputs.traffic} traffic` },
-        nowMs,
-      );
-      changes.push(`scheduled window ${w.id}: ${w.mode} from ${w.from} until ${w.until}, then the base mode again`);
-    } else {
-      const old = await store.setBaseMode(r.mode);
-      changes.push(`base mode: ${old} → ${r.mode}`);
-    }
-  } else if (choice === 'alternative' && r.alternative) {
-    // All at once: the shop never runs with half of the alternative applied.
-    const old = await store.setPolicy({ base: r.alternative.base, overrides: r.alternative.overrides });
-    for (const [provider, mode] of Object.entries(r.alternative.overrides))
-      changes.push(`${provider}: ${old.overrides[provider] ?? 'no override'} → ${mode}`);
-    if (old.base !== r.alternative.base) changes.push(`base mode: ${old.base} → ${r.alternative.base}`);
-  }
+  if (choice === 'nothing') return { applied: choice, changes };
+  const plan = planFor(r, choice);
+  const done = await store.applyPolicy(plan, nowMs);
+  if (done.was.base !== plan.base) changes.push(`base mode: ${done.was.base} → ${plan.base}`);
+  for (const [provider, mode] of Object.entries(plan.overrides))
+    if ((done.was.overrides[provider] ?? null) !== mode)
+      changes.push(`${provider}: ${done.was.overrides[provider] ?? 'no override'} → ${mode ?? 'no override'}`);
+  for (const [provider, h] of Object.entries(plan.windows))
+    changes.push(
+      `${provider} hold window: ${done.was.windows[provider] !== null ? hours(done.was.windows[provider]!) : 'none'} → ${hours(h)} (change it at the provider too)`,
+    );
+  if (done.window)
+    changes.push(
+      `scheduled window ${done.window.id}: ${done.window.mode} from ${done.window.from} until ${done.window.until}, then the base mode again`,
+    );
+  if (changes.length === 0) changes.push(`nothing to change: the store already runs ${plan.name}`);
   return { applied: choice, changes };
 }
 
@@ -208,16 +265,12 @@ export async function advise(o: AdviseOptions, ctx: Context): Promise<Output> {
         ctx.io.stdout.write(`\n${renderRecommendation(rec, ctx.style)}\n\n`);
         choice = await ask(rec, ctx);
       }
-      if (choice === 'alternative' && !rec.alternative)
-        throw new UsageError(
-          'there is no per-provider alternative for these answers (only when some providers are slow)',
-        );
       const applied = await applyChoice(store, rec, choice, ctx.nowMs);
       const result = { ...rec, ...applied };
       return output(result, (r, s) => {
         const shown = interactive ? '' : `${renderRecommendation(r, s)}\n\n`;
         if (r.applied === 'nothing')
-          return `${shown}Nothing applied.${interactive ? '' : ' Pass --yes to apply the recommendation (or --yes --alternative for the per-provider one).'}`;
+          return `${shown}Nothing applied.${interactive ? '' : ' Pass --yes to apply the recommendation (or --yes --alternative for the next best candidate).'}`;
         return `${shown}Applied:\n${r.changes.map((c) => `  ${safe(c)}`).join('\n')}`;
       });
     });
@@ -231,21 +284,23 @@ async function ask(rec: RecommendResult, ctx: Context): Promise<Choice> {
   const prompts = await import('@inquirer/prompts');
   const io = { input: ctx.io.stdin, output: ctx.io.stdout, clearPromptOnDone: false };
   const what = rec.temporary
-    ? `${rec.mode} from ${rec.from} until ${rec.until}, then switch back`
-    : `${rec.mode} as the base mode`;
-  if (!rec.alternative) {
+    ? `${rec.policy.name} (${rec.mode} from ${rec.from} until ${rec.until}, then switch back)`
+    : rec.policy.name;
+  const next = rec.candidates.find((c) => c.name !== rec.policy.name);
+  const best = rec.candidates.find((c) => c.name === rec.policy.name);
+  if (!next) {
     return (await prompts.confirm({ message: `Apply it (${what})?`, default: false }, io)) ? 'recommended' : 'nothing';
   }
   return prompts.select<Choice>(
     {
-      message: 'Apply which?',
+      message: 'Apply which? (all of it at once: modes, overrides, hold windows, the switch back)',
       choices: [
         { name: 'nothing for now', value: 'nothing' },
-        { name: `the recommendation: ${what}`, value: 'recommended' },
         {
-          name: `the alternative: ${Object.keys(rec.alternative.overrides).join(', ')} on-order, the rest on-payment`,
-          value: 'alternative',
+          name: `the recommendation: ${what}, cost ${best?.cost.mean ?? '?'} per 1,000 checkouts`,
+          value: 'recommended',
         },
+        { name: `the next best: ${next.name}, cost ${next.cost.mean} per 1,000 checkouts`, value: 'alternative' },
       ],
       default: 'nothing',
     },

@@ -6,6 +6,7 @@
 import { openSource, type Source } from '../io/source.js';
 import { UsageError } from '../core/errors.js';
 import { MAX_QTY } from '../core/values.js';
+import type { Mode } from '../core/modes.js';
 import { CATALOGUE, mergeCatalogue, type Provider } from '../core/providers.js';
 import { READ, withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
@@ -14,6 +15,7 @@ import {
   DEFAULTS,
   hoursCheck,
   parseScenario,
+  policyName,
   positive,
   problemsError,
   resolveModel,
@@ -27,6 +29,7 @@ import {
   type ModelInput,
   type Problem,
   type ProviderChoice,
+  type SimPolicy,
   type SimResult,
   type SkuModel,
   type TrafficName,
@@ -44,6 +47,7 @@ export interface SimulateOptions {
   trials?: string;
   seed?: string;
   scenario?: string;
+  policy?: string[];
 }
 
 function number(flag: string, text: string | undefined, problems: Problem[], check = positive): number | undefined {
@@ -96,6 +100,53 @@ export function parseProviderFlags(values: string[], problems: Problem[]): Provi
       share = n;
     }
     out.push({ name: m[1], share, path });
+  }
+  return out;
+}
+
+/**
+ * `--policy on-payment,boleto=on-order,boleto.window=48,schedule=on-order@0-96`:
+ * a base mode, then per-provider overrides, hold windows (hours) and a scheduled
+ * window (hours from the start of the period). Named by what it does.
+ */
+export function parsePolicyFlags(values: string[], problems: Problem[]): SimPolicy[] {
+  const out: SimPolicy[] = [];
+  const isMode = (m: string): m is Mode => m === 'on-order' || m === 'on-payment';
+  for (const text of values) {
+    const path = `--policy ${text}`;
+    const [base, ...rest] = text.split(',').map((t) => t.trim());
+    const before = problems.length;
+    if (!isMode(base)) {
+      problems.push({ path, message: `starts with the base mode, on-order or on-payment, not ${show(base)}` });
+      continue;
+    }
+    const p: SimPolicy = { name: '', base };
+    for (const token of rest) {
+      let m: RegExpExecArray | null;
+      if ((m = /^schedule=(on-order|on-payment)@([\d.]+)-([\d.]+)$/.exec(token))) {
+        const [from, until] = [Number(m[2]), Number(m[3])];
+        if (!(until > from))
+          problems.push({ path, message: `schedule ${show(token)}: the end must be after the start` });
+        p.schedule = { mode: m[1] as Mode, fromHours: from, untilHours: until };
+      } else if ((m = /^([^=.\s]+)\.window=(.+)$/.exec(token))) {
+        const h = Number(m[2]);
+        const err = hoursCheck(h);
+        if (err) problems.push({ path, message: `${m[1]}.window ${err}` });
+        else p.windowHours = { ...p.windowHours, [m[1]]: h };
+      } else if ((m = /^([^=\s]+)=(.+)$/.exec(token))) {
+        if (!isMode(m[2])) problems.push({ path, message: `${m[1]}=${show(m[2])}: use on-order or on-payment` });
+        else p.overrides = { ...p.overrides, [m[1]]: m[2] };
+      } else
+        problems.push({
+          path,
+          message: `${show(token)} is not PROVIDER=MODE, PROVIDER.window=HOURS or schedule=MODE@FROM-UNTIL`,
+        });
+    }
+    if (problems.length > before) continue;
+    p.name = policyName(p);
+    if (out.some((o) => o.name === p.name))
+      problems.push({ path, message: `the policy ${show(p.name)} is given twice` });
+    else out.push(p);
   }
   return out;
 }
@@ -174,6 +225,10 @@ export async function simulateCommand(o: SimulateOptions, ctx: Context): Promise
   if (o.provider !== undefined) {
     flags.providers = parseProviderFlags(o.provider, problems);
     flags.providersPath = '--provider';
+  }
+  if (o.policy !== undefined) {
+    flags.policies = parsePolicyFlags(o.policy, problems);
+    flags.policiesPath = '--policy';
   }
   const skuCount = whole('--skus', o.skus, problems, (n) =>
     Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 100_000

@@ -158,6 +158,13 @@ export interface Store {
     base?: Mode;
     overrides?: Record<string, Mode | null>;
   }): Promise<{ base: Mode; overrides: Record<string, Mode | null> }>;
+  /**
+   * A whole policy in one transaction, or nothing (issue 13: what inv advise
+   * applies): base mode, provider overrides (null removes one), providers' hold
+   * windows, and a scheduled window. Returns what the base, overrides and
+   * windows were, and the window added.
+   */
+  applyPolicy(plan: PolicyPlan, nowMs: number): Promise<AppliedPolicy>;
   /** Reads, tunes and saves one provider in one transaction, so concurrent changes are not lost. */
   tuneProvider(
     name: string,
@@ -264,4 +271,18 @@ export interface ImportBatch {
   apply(o: ImportApplyOptions): Promise<ImportApplied>;
   /** Drops what was staged. */
   dispose(): void;
+}
+
+/** A policy to apply at once (Store.applyPolicy). */
+export interface PolicyPlan {
+  base: Mode;
+  overrides: Record<string, Mode | null>;
+  /** Hold windows in hours, by provider (tuned with the core's tuneProvider). */
+  windows: Record<string, number>;
+  schedule: Omit<ScheduleWindow, 'id'> | null;
+}
+
+export interface AppliedPolicy {
+  was: { base: Mode; overrides: Record<string, Mode | null>; windows: Record<string, number | null> };
+  window: ScheduleWindow | null;
 }

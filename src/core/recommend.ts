@@ -6,6 +6,7 @@
  * Thresholds are assumptions [A]: the research gives none for "few units" or
  * "deep stock"; they are written out in every reason so the operator can judge.
  */
+import type { CandidateResult, Choice, CostModel, Sourced } from './costs.js';
 import type { Mode } from './modes.js';
 import type { Provider } from './providers.js';
 import { iso } from './values.js';
@@ -21,8 +22,6 @@ export const DEEP_UNITS = 50;
 export const SLOW_RESTOCK_DAYS = 7;
 /** Without --peak-until: a peak lasts Black Friday to Cyber Monday (4 days, T6/T1), a busy spell a week (T6) [A]. */
 export const DEFAULT_SPELL_DAYS: Record<Exclude<TrafficLevel, 'normal'>, number> = { peak: 4, busy: 7 };
-/** A difference between the modes smaller than this per 1,000 checkouts is not worth a decision [A]. */
-export const MATERIAL_PER_1000 = 1;
 
 export interface StockDepth {
   /** The typical available units per SKU (the median when read from the store). */
@@ -42,20 +41,12 @@ export interface RecommendInput {
   peakUntilMs: number | null;
 }
 
-/** Simulated harm per 1,000 checkouts, and whether the difference between the modes is beyond noise. */
+/** Simulated risk per 1,000 checkouts under the two store-wide modes (kept from the first engine). */
 export interface Risk {
   oversoldOrders: number;
   oversoldUnits: number;
   phantomRejected: number;
   rejected: number;
-}
-
-export interface SimVerdict {
-  risk: Record<Mode, Risk>;
-  /** The mode with fewer disappointed customers (oversold + phantom), if the difference is clear; null if within noise. */
-  better: Mode | null;
-  /** Mean difference in disappointed customers per 1,000 checkouts (on-payment − on-order). */
-  difference: number;
 }
 
 export type Strength = 'strong' | 'soft';
@@ -213,54 +204,130 @@ export function decide(input: RecommendInput): Recommendation {
   return { mode, temporary, from, until, reasons, decidedBy, alternative };
 }
 
-/**
- * Puts the simulation next to the rules: quotes its figures, and where it clearly
- * disagrees says which wins. A strong rule (SPEC's own words: slow providers, a
- * peak on shallow stock) wins: an oversold order is a customer who paid for a unit
- * the shop does not have, and the simulation's inputs are estimates. A soft rule
- * gives way to a clear simulated difference.
- */
-export function reconcile(rec: Recommendation, sim: SimVerdict): Recommendation {
-  const reasons = [...rec.reasons];
-  const o = sim.risk['on-order'];
-  const p = sim.risk['on-payment'];
-  reasons.push(
-    `Simulated per 1,000 checkouts: on-payment oversells ${per1000(p.oversoldOrders)} orders (${per1000(p.oversoldUnits)} units); ` +
-      `on-order turns away ${per1000(o.phantomRejected)} customers in phantom stockouts and oversells ${per1000(o.oversoldOrders)} orders (late payments only).`,
-  );
-  if (sim.better === null || sim.better === rec.mode) {
-    if (sim.better === rec.mode)
-      reasons.push(
-        `The simulation agrees: ${rec.mode} disappoints ${per1000(Math.abs(sim.difference))} fewer customers per 1,000 checkouts.`,
-      );
-    else reasons.push('The simulation finds no clear difference between the modes here; the rules decide.');
-    return { ...rec, reasons };
-  }
-  const gap = per1000(Math.abs(sim.difference));
-  if (rec.decidedBy.strength === 'strong') {
-    reasons.push(
-      `The simulation disagrees: ${sim.better} disappoints ${gap} fewer customers per 1,000 checkouts. The rule wins: ` +
-        `an oversold order is a customer who has paid for a unit the shop does not have (refund or backorder), a phantom stockout is a sale that may come back when the hold ends, ` +
-        'and the simulated shares of unpaid orders are estimates.',
-    );
-    return { ...rec, reasons };
-  }
-  reasons.push(
-    `The simulation disagrees with the rule of thumb, and clearly: ${sim.better} disappoints ${gap} fewer customers per 1,000 checkouts, so the advice follows the simulation.`,
-  );
-  return {
-    ...rec,
-    mode: sim.better,
-    temporary: false,
-    from: null,
-    until: null,
-    reasons,
-    decidedBy: { rule: 'simulation', strength: 'soft' },
-  };
+const money = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
+const pct = (x: number) => `${(x * 100).toFixed(x >= 0.995 && x < 1 ? 1 : 0)}%`;
+
+export interface ExplainInput {
+  choice: Choice;
+  costs: CostModel;
+  rules: Recommendation;
+  ruleText: string;
+  trials: number;
+  hours: number;
+  peakHours: number | null;
+  longest: Provider;
+  atProvider: { provider: string; hours: number; setting: string; source: string }[];
 }
 
-/** What `inv recommend` reports: the advice, the simulated risk, and what it was asked. */
+/**
+ * The reasons, in plain words, each quoting its figures: the choice and its
+ * cost, the runners-up, a tie and how the rules broke it, the break-even, the
+ * costs assumed, the horizon; then SPEC section 1's context. The figures and
+ * the advice are one: a tie is the only place the rules decide, and it says so.
+ */
+export function explain(x: ExplainInput): string[] {
+  const { choice, costs } = x;
+  const c = choice.chosen;
+  const out: string[] = [];
+  const does = (r: CandidateResult) =>
+    `delivers ${per1000(r.delivered)} units, loses ${per1000(r.lostSales)} sales against a perfect-foresight policy and oversells ${per1000(r.oversoldOrders)} orders`;
+  if (!choice.tieBrokenByRules) {
+    out.push(
+      `Lowest expected cost: ${c.name}, ${money(c.cost.mean)} per 1,000 checkouts (95% of trials ${money(c.cost.low)}–${money(c.cost.high)}): it ${does(c)}, keeping ${pct(c.efficiency)} of the profit a perfect-foresight policy could make (${money(choice.oracleValue)}).`,
+    );
+    if (choice.runnerUp && choice.margin)
+      out.push(
+        `Next best: ${choice.runnerUp.name}, ${money(choice.runnerUp.cost.mean)} (it ${does(choice.runnerUp)}); it costs ${money(choice.margin.mean)} more on the same customers (paired 95% interval ${money(choice.margin.low)}–${money(choice.margin.high)}).`,
+      );
+  } else {
+    const others = choice.tied.filter((t) => t.name !== c.name);
+    out.push(
+      `Within noise of each other: ${choice.tied.map((t) => `${t.name} (${money(t.cost.mean)})`).join(', ')} per 1,000 checkouts: ` +
+        `the paired 95% interval of the difference includes 0 or the difference is under ${money(choice.material)} (1% of the ${money(choice.oracleValue)} a perfect-foresight policy earns). ` +
+        `SPEC section 1's rules break the tie: ${x.ruleText}, so ${c.name}.`,
+    );
+    out.push(`${c.name} ${does(c)}; ${others.map((o) => `${o.name} ${does(o)}`).join('; ')}.`);
+  }
+  const be = choice.breakEven;
+  const k = costs.oversellCost.value;
+  const ratio = costs.lostSaleCost > 0 ? k / costs.lostSaleCost : Number.POSITIVE_INFINITY;
+  const bounds: string[] = [];
+  if (be.below)
+    bounds.push(
+      `below ${money(be.below.oversellCost)} (${money(be.below.ratio)} lost sales) ${be.below.candidate} would cost less`,
+    );
+  if (be.above)
+    bounds.push(
+      `above ${money(be.above.oversellCost)} (${money(be.above.ratio)} lost sales) ${be.above.candidate} would cost less`,
+    );
+  out.push(
+    `Break-even: an oversold order is priced at ${money(k)}, as much as ${money(ratio)} lost sales; ` +
+      (bounds.length > 0
+        ? `${choice.cheapest.name} stays the lowest-cost choice between those bounds: ${bounds.join('; ')}.`
+        : `${choice.cheapest.name} stays the lowest-cost choice at any oversell cost.`),
+  );
+  out.push(
+    `Costs: a lost sale ${money(costs.lostSaleCost)} (margin ${money(costs.margin.value)} × ${pct(costs.lostSaleShare.value)} of turned-away buyers who do not come back); ` +
+      `an oversold order ${money(k)} (${costs.oversellCost.note}).`,
+  );
+  out.push(
+    `Simulated: ${x.trials} trials, every candidate on the same customers, over ${x.peakHours !== null ? `the busy spell (${h(x.peakHours)}) and then ` : ''}` +
+      `${h(x.hours - (x.peakHours ?? 0))} of normal traffic: at least twice the longest hold window (${x.longest.label}, ${h(x.longest.windowHours)}), so a hold still open at the end cannot decide; a unit held at the end is not counted as lost.`,
+  );
+  for (const a of x.atProvider)
+    out.push(
+      `At the provider: set the ${a.setting} to ${h(a.hours)} (${a.source}), and the same window in inv: inv provider set ${a.provider} --window ${a.hours / 24}d.`,
+    );
+  // SPEC section 1's context, without the rules' own verdicts on when to switch.
+  for (const r of x.rules.reasons) if (!r.startsWith('Switch to on-order for the')) out.push(r);
+  return out;
+}
+
+/** What `inv recommend` reports: the choice, every candidate's figures, the costs, and what it was asked. */
 export interface RecommendResult extends Recommendation {
+  policy: {
+    name: string;
+    base: Mode;
+    overrides: Record<string, Mode>;
+    windowHours: Record<string, number>;
+    schedule: { mode: Mode; from: string; until: string } | null;
+    /** Settings the operator changes at the provider (a shorter voucher expiry). */
+    atProvider: { provider: string; hours: number; setting: string; source: string }[];
+    commands: string[];
+  };
+  candidates: {
+    name: string;
+    policy: {
+      base: Mode;
+      overrides: Record<string, Mode>;
+      windowHours: Record<string, number>;
+      schedule: { mode: Mode; fromHours: number; untilHours: number } | null;
+    };
+    cost: { mean: number; low: number; high: number };
+    delivered: number;
+    lostSales: number;
+    oversoldOrders: number;
+    phantomRejected: number;
+    efficiency: number;
+  }[];
+  costModel: {
+    unit: string;
+    margin: Sourced;
+    oversellCost: Sourced;
+    lostSaleShare: Sourced;
+    restockDays: Sourced;
+    lostSaleCost: number;
+    oracleValue: number;
+    material: number;
+  };
+  breakEven: {
+    oversellCost: number;
+    below: { oversellCost: number; ratio: number; candidate: string } | null;
+    above: { oversellCost: number; ratio: number; candidate: string } | null;
+    of: string;
+  };
+  tieBrokenByRules: boolean;
+  tie: { candidates: string[]; rule: string } | null;
   risk: Record<Mode, Risk>;
   inputs: {
     providers: string[];
@@ -269,6 +336,34 @@ export interface RecommendResult extends Recommendation {
     restockDays: number | null;
     peakFrom: string | null;
     peakUntil: string | null;
+    origin: Record<string, string>;
+    checkoutsPerHour: Sourced;
+    history: {
+      since: string;
+      until: string;
+      orders: number;
+      samples: Record<string, { orders: number; resolved: number; paid: number }>;
+      notes: string[];
+    } | null;
+    figures: {
+      provider: string;
+      share: Sourced;
+      unpaidRate: Sourced;
+      delayHours: Sourced<{ median: number; p95: number }>;
+      windowHours: Sourced;
+    }[];
   };
-  simulation: { trials: number; seed: number; hours: number; checkoutsPerHour: number; skus: number; traffic: string };
+  simulation: {
+    trials: number;
+    seed: number;
+    hours: number;
+    peakHours: number | null;
+    checkoutsPerHour: number;
+    skus: number;
+    traffic: string;
+    candidates: number;
+    horizon: string;
+    /** The peak (or busy spell) the period starts with, as dates; null at normal traffic. */
+    peak: { from: string; until: string } | null;
+  };
 }

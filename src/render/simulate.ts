@@ -18,7 +18,11 @@ const LABELS: [Metric, string][] = [
   ['unitsSold', 'units sold'],
   ['oversoldOrders', 'oversold orders'],
   ['oversoldUnits', 'oversold units'],
-  ['revenue', 'revenue'],
+  ['delivered', 'delivered (paid, not oversold)'],
+  ['lostSales', 'lost sales (against the oracle)'],
+  ['oracleDelivered', 'a perfect-foresight policy delivers'],
+  ['efficiency', 'efficiency (delivered ÷ oracle)'],
+  ['revenue', 'revenue (delivered units)'],
   ['avgHeldUnits', 'units held (time average)'],
 ];
 
@@ -61,7 +65,48 @@ function describe(r: SimResult): string[] {
   ];
 }
 
+/** Policies of the user's own (--policy, a scenario's `policies`): one column each, means and ranges. */
+function renderPolicies(r: SimResult, s: Style): string {
+  const names = Object.keys(r.results);
+  const out: string[] = [s.bold(`inv simulate: the same customers under ${names.length} policies`), ...describe(r), ''];
+  names.forEach((n, i) => out.push(`  [${i + 1}] ${safe(n)}`));
+  out.push('');
+  out.push(
+    table(
+      ['per sale', ...names.map((_, i) => `[${i + 1}]`)],
+      LABELS.map(([m, label]) => [
+        label,
+        ...names.map((n) => `${num(r.results[n][m].mean)} (${range(r.results[n][m])})`),
+      ]),
+      [false, ...names.map(() => true)],
+    ),
+  );
+  out.push('');
+  out.push(s.bold('Lost sales and oversold orders (mean per sale):'));
+  const max = Math.max(...names.flatMap((n) => [r.results[n].lostSales.mean, r.results[n].oversoldOrders.mean]));
+  names.forEach((n, i) => {
+    out.push(
+      `  [${i + 1}] lost     │${s.cyan(bar(r.results[n].lostSales.mean, max, 40))} ${num(r.results[n].lostSales.mean)}`,
+    );
+    out.push(
+      `      oversold │${s.yellow(bar(r.results[n].oversoldOrders.mean, max, 40))} ${num(r.results[n].oversoldOrders.mean)}`,
+    );
+  });
+  out.push('');
+  out.push(FOOTNOTE);
+  return out.join('\n');
+}
+
+const FOOTNOTE = [
+  '  oversold: paid when no unit was left (the shop owes it); phantom: a paying customer',
+  '  turned away while the unit was held by a checkout that did not pay within its window.',
+  '  lost sales: units a perfect-foresight policy (never holds for a non-payer, never oversells)',
+  '  delivers to the same customers and this one does not; never more than the stock.',
+  '  The mean is over all trials; the range holds the middle 95% of them.',
+].join('\n');
+
 export function renderSimulation(r: SimResult, s: Style): string {
+  if (r.params.policies) return renderPolicies(r, s);
   const oo = r.results['on-order'];
   const op = r.results['on-payment'];
   const out: string[] = [
@@ -90,9 +135,7 @@ export function renderSimulation(r: SimResult, s: Style): string {
     out.push(`  ${label.padEnd(19)} ${mode.padEnd(10)} │${mode === 'on-payment' ? s.yellow(b) : s.cyan(b)} ${num(v)}`);
   }
   out.push('');
-  out.push(`  oversold: paid when no unit was left (the shop owes it); phantom: a paying customer`);
-  out.push(`  turned away while the unit was held by a checkout that did not pay within its window.`);
-  out.push(`  The mean is over all trials; the range holds the middle 95% of them.`);
+  out.push(FOOTNOTE);
   return out.join('\n');
 }
 

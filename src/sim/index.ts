@@ -3,7 +3,7 @@
  * of the middle 95% of trials). `inv simulate`, `inv demo` and the
  * recommendation (issue 6) call this; it never touches the store.
  */
-import { MODES, type Mode } from '../core/modes.js';
+import type { Mode } from '../core/modes.js';
 import { quantile } from '../core/stats.js';
 import { Engine, METRICS, METRIC_COUNT, type Metric } from './engine.js';
 import type { SimModel } from './model.js';
@@ -11,6 +11,8 @@ import type { SimModel } from './model.js';
 export { quantile } from '../core/stats.js';
 export { METRICS, type Metric } from './engine.js';
 export * from './model.js';
+export { STORE_WIDE, compilePolicy, type SimPolicy } from './policy.js';
+export type { Phase } from './traffic.js';
 export { TRAFFIC, TRAFFIC_NAMES, type TrafficName } from './traffic.js';
 
 export interface Interval {
@@ -26,7 +28,8 @@ export type ModeResults = Record<Metric, Interval>;
 export interface SimResult {
   /** The resolved model, in scenario-file form: save it and run it again with --scenario. */
   params: SimModel;
-  results: Record<Mode, ModeResults>;
+  /** By policy name; without `policies`, the two store-wide modes `on-order` and `on-payment`. */
+  results: Record<string, ModeResults>;
 }
 
 /** Rounds for the JSON document: 4 decimals is far below any interval's width. */
@@ -54,16 +57,16 @@ export function summarise(values: Float64Array, trials: number, metric: number):
 export class Simulation {
   readonly model: SimModel;
   private readonly engine: Engine;
-  private readonly values: Record<Mode, Float64Array>;
+  private readonly values: Float64Array[];
+  /** The policies' names, in the order they are played. */
+  readonly names: string[];
   done = 0;
 
   constructor(model: SimModel) {
     this.model = model;
     this.engine = new Engine(model);
-    this.values = {
-      'on-order': new Float64Array(model.trials * METRIC_COUNT),
-      'on-payment': new Float64Array(model.trials * METRIC_COUNT),
-    };
+    this.names = this.engine.policies.map((p) => p.policy.name);
+    this.values = this.names.map(() => new Float64Array(model.trials * METRIC_COUNT));
   }
 
   /** Events processed so far, both modes (arrivals and notifications). */
@@ -86,19 +89,27 @@ export class Simulation {
     return this;
   }
 
-  perTrial(mode: Mode, metric: Metric): number[] {
+  /** Per-trial values of one metric under one policy (by name: `on-order`, `on-payment`, …). */
+  perTrial(policy: Mode | string, metric: Metric): number[] {
     const m = METRICS.indexOf(metric);
-    return Array.from({ length: this.done }, (_, k) => this.values[mode][k * METRIC_COUNT + m]);
+    const v = this.values[this.index(policy)];
+    return Array.from({ length: this.done }, (_, k) => v[k * METRIC_COUNT + m]);
+  }
+
+  private index(policy: string): number {
+    const i = this.names.indexOf(policy);
+    if (i < 0) throw new Error(`no policy named ${policy} in this simulation`);
+    return i;
   }
 
   result(): SimResult {
     const trials = this.done;
-    const results = {} as Record<Mode, ModeResults>;
-    for (const mode of MODES) {
-      results[mode] = Object.fromEntries(
-        METRICS.map((m, i) => [m, summarise(this.values[mode], trials, i)]),
+    const results: Record<string, ModeResults> = {};
+    this.names.forEach((name, j) => {
+      results[name] = Object.fromEntries(
+        METRICS.map((m, i) => [m, summarise(this.values[j], trials, i)]),
       ) as ModeResults;
-    }
+    });
     return { params: this.model, results };
   }
 }

@@ -11,7 +11,9 @@ import { invalidInput } from '../core/errors.js';
 import type { Provider } from '../core/providers.js';
 import { CATALOGUE } from '../core/providers.js';
 import { MAX_QTY, checkSku } from '../core/values.js';
-import { TRAFFIC_NAMES, ratePieces, type TrafficName } from './traffic.js';
+import { MODES, type Mode } from '../core/modes.js';
+import type { SimPolicy } from './policy.js';
+import { TRAFFIC_NAMES, phasedPieces, ratePieces, type Phase, type TrafficName } from './traffic.js';
 
 export type DelaySpec = { median: number; p95: number } | { fixed: number };
 
@@ -45,6 +47,10 @@ export interface SimModel {
   seed: number;
   skus: SkuModel[];
   providers: ProviderModel[];
+  /** The policies compared (default: store-wide on-order and on-payment). */
+  policies?: SimPolicy[];
+  /** Traffic by stretch of the period (a peak, then normal days); `hours` is their sum. */
+  phases?: Phase[];
 }
 
 /** A provider as asked for: a name, maybe a share, maybe figures that replace the catalogue's. */
@@ -72,6 +78,10 @@ export interface ModelInput {
   providers?: ProviderChoice[];
   /** Where the providers list came from, for errors about the list as a whole. */
   providersPath?: string;
+  policies?: SimPolicy[];
+  /** Where the policies came from: `--policy` or `$.policies`. */
+  policiesPath?: string;
+  phases?: Phase[];
 }
 
 export interface Problem {
@@ -164,7 +174,8 @@ export function show(v: unknown): string {
 
 // ── the scenario file ──
 
-const TOP_FIELDS = ['hours', 'checkoutsPerHour', 'traffic', 'trials', 'seed', 'skus', 'providers'];
+const TOP_FIELDS = ['hours', 'checkoutsPerHour', 'traffic', 'trials', 'seed', 'skus', 'providers', 'policies'];
+const POLICY_FIELDS = ['name', 'base', 'overrides', 'windowHours', 'schedule'];
 const SKU_FIELDS = ['sku', 'stock', 'price', 'weight'];
 const PROVIDER_FIELDS = [
   'name',
@@ -338,7 +349,104 @@ export function parseScenario(text: string, label: string): { input: ModelInput;
       }
     }
   }
+  if ('policies' in doc) {
+    const policies = parsePolicies(doc.policies, '$.policies', problems);
+    if (policies) [input.policies, input.policiesPath] = [policies, '$.policies'];
+  }
   return { input, problems };
+}
+
+const isMode = (v: unknown): v is Mode => typeof v === 'string' && (MODES as readonly string[]).includes(v);
+
+/**
+ * A `policies` list: each `{ "name", "base", "overrides": { provider: mode },
+ * "windowHours": { provider: h }, "schedule": { "mode", "fromHours", "untilHours" } }`.
+ * Provider names are checked against the model's providers when it is resolved.
+ */
+export function parsePolicies(v: unknown, path: string, problems: Problem[]): SimPolicy[] | undefined {
+  if (!Array.isArray(v) || v.length === 0) {
+    problems.push({ path, message: `must be a non-empty array of { "name", "base" }, got ${show(v)}` });
+    return undefined;
+  }
+  const out: SimPolicy[] = [];
+  const names = new Set<string>();
+  for (const [i, p] of (v as unknown[]).entries()) {
+    const at = `${path}[${i}]`;
+    if (!isObject(p)) {
+      problems.push({ path: at, message: `must be an object { "name", "base" }, got ${show(p)}` });
+      continue;
+    }
+    unknownFields(p, POLICY_FIELDS, at, problems);
+    const before = problems.length;
+    if (!isMode(p.base))
+      problems.push({ path: `${at}.base`, message: `must be on-order or on-payment, got ${show(p.base)}` });
+    const policy: SimPolicy = { name: '', base: p.base as Mode };
+    if ('overrides' in p) {
+      if (!isObject(p.overrides))
+        problems.push({ path: `${at}.overrides`, message: `must be { provider: mode }, got ${show(p.overrides)}` });
+      else
+        for (const [k, m] of Object.entries(p.overrides))
+          if (!isMode(m))
+            problems.push({ path: `${at}.overrides.${k}`, message: `must be on-order or on-payment, got ${show(m)}` });
+      policy.overrides = p.overrides as Record<string, Mode>;
+    }
+    if ('windowHours' in p) {
+      if (!isObject(p.windowHours))
+        problems.push({
+          path: `${at}.windowHours`,
+          message: `must be { provider: hours }, got ${show(p.windowHours)}`,
+        });
+      else
+        for (const [k, h] of Object.entries(p.windowHours)) {
+          const err = hoursCheck(h);
+          if (err) problems.push({ path: `${at}.windowHours.${k}`, message: err });
+        }
+      policy.windowHours = p.windowHours as Record<string, number>;
+    }
+    if ('schedule' in p) {
+      const sc = p.schedule;
+      if (!isObject(sc))
+        problems.push({
+          path: `${at}.schedule`,
+          message: `must be { "mode", "fromHours", "untilHours" }, got ${show(sc)}`,
+        });
+      else {
+        unknownFields(sc, ['mode', 'fromHours', 'untilHours'], `${at}.schedule`, problems);
+        if (!isMode(sc.mode))
+          problems.push({
+            path: `${at}.schedule.mode`,
+            message: `must be on-order or on-payment, got ${show(sc.mode)}`,
+          });
+        const from = 'fromHours' in sc ? field<number>(sc, 'fromHours', `${at}.schedule`, nonNegative, problems) : 0;
+        const until = field<number>(sc, 'untilHours', `${at}.schedule`, positive, problems);
+        if (!('untilHours' in sc)) problems.push({ path: `${at}.schedule.untilHours`, message: 'is missing' });
+        else if (from !== undefined && until !== undefined && until <= from)
+          problems.push({ path: `${at}.schedule.untilHours`, message: `${until} must be after fromHours ${from}` });
+        if (from !== undefined && until !== undefined)
+          policy.schedule = { mode: sc.mode as Mode, fromHours: from, untilHours: until };
+      }
+    }
+    const name = typeof p.name === 'string' && p.name.trim() !== '' ? p.name.trim() : policyName(policy);
+    if (p.name !== undefined && (typeof p.name !== 'string' || p.name.trim() === ''))
+      problems.push({ path: `${at}.name`, message: `must be a non-empty string, got ${show(p.name)}` });
+    if (names.has(name)) problems.push({ path: `${at}.name`, message: `the name ${show(name)} is given twice` });
+    names.add(name);
+    policy.name = name;
+    if (problems.length === before) out.push(policy);
+  }
+  return out;
+}
+
+/** A name that says what the policy does: `on-payment, boleto on-order, boleto window 48 h`. */
+export function policyName(p: Omit<SimPolicy, 'name'>): string {
+  const parts: string[] = [p.base];
+  for (const [prov, m] of Object.entries(p.overrides ?? {})) if (m !== p.base) parts.push(`${prov} ${m}`);
+  for (const [prov, h] of Object.entries(p.windowHours ?? {})) parts.push(`${prov} window ${+h.toFixed(2)} h`);
+  if (p.schedule)
+    parts.push(
+      `${p.schedule.mode} from ${+p.schedule.fromHours.toFixed(2)} h until ${+p.schedule.untilHours.toFixed(2)} h`,
+    );
+  return parts.join(', ');
 }
 
 // ── resolving a model ──
@@ -456,8 +564,30 @@ export function resolveModel(input: ModelInput, catalogue: readonly Provider[], 
     catalogue,
     problems,
   );
+  const phases = input.phases;
+  const periodHours = phases ? phases.reduce((n, p) => n + p.hours, 0) : hours;
+  const policies = input.policies;
+  if (policies) {
+    const path = input.policiesPath ?? 'policies';
+    const names = new Set(providers.map((p) => p.name));
+    policies.forEach((pol, i) => {
+      for (const prov of [...Object.keys(pol.overrides ?? {}), ...Object.keys(pol.windowHours ?? {})])
+        if (!names.has(prov))
+          problems.push({
+            path: `${path}[${i}]`,
+            message: `policy ${show(pol.name)} names provider "${prov}", which is not among the simulated providers (${[...names].join(', ')})`,
+          });
+      if (pol.schedule && pol.schedule.fromHours >= periodHours)
+        problems.push({
+          path: `${path}[${i}].schedule`,
+          message: `starts at ${pol.schedule.fromHours} h, after the period's ${periodHours} h`,
+        });
+    });
+  }
   if (problems.length === 0) {
-    const expected = ratePieces(hours, checkoutsPerHour, traffic).expected;
+    const expected = phases
+      ? phasedPieces(phases, checkoutsPerHour).expected
+      : ratePieces(hours, checkoutsPerHour, traffic).expected;
     if (expected > MAX_CHECKOUTS_PER_TRIAL) {
       problems.push({
         path: 'checkoutsPerHour',
@@ -465,5 +595,8 @@ export function resolveModel(input: ModelInput, catalogue: readonly Provider[], 
       });
     }
   }
-  return { hours, checkoutsPerHour, traffic, trials, seed, skus, providers };
+  const model: SimModel = { hours: periodHours, checkoutsPerHour, traffic, trials, seed, skus, providers };
+  if (policies) model.policies = policies;
+  if (phases) model.phases = phases;
+  return model;
 }

@@ -87,3 +87,38 @@ export function ratePieces(hours: number, checkoutsPerHour: number, traffic: Tra
   }
   return out;
 }
+
+/** One stretch of a period with its own traffic profile (a peak, then normal days). */
+export interface Phase {
+  hours: number;
+  traffic: TrafficName | null;
+}
+
+/**
+ * The rate over phases laid end to end: each phase's pieces, shifted to where
+ * it starts. A phase's daily curve starts at 00:00 of its own first day.
+ */
+export function phasedPieces(phases: readonly Phase[], checkoutsPerHour: number): RatePieces {
+  const parts = phases.map((p) => ratePieces(p.hours, checkoutsPerHour, p.traffic));
+  const n = parts.reduce((k, p) => k + p.start.length, 0);
+  const out: RatePieces = {
+    start: new Float64Array(n),
+    end: new Float64Array(n),
+    r0: new Float64Array(n),
+    r1: new Float64Array(n),
+    expected: 0,
+  };
+  let k = 0;
+  let offset = 0;
+  parts.forEach((p, j) => {
+    for (let i = 0; i < p.start.length; i++, k++) {
+      out.start[k] = p.start[i] + offset;
+      out.end[k] = p.end[i] + offset;
+      out.r0[k] = p.r0[i];
+      out.r1[k] = p.r1[i];
+    }
+    out.expected += p.expected;
+    offset += phases[j].hours;
+  });
+  return out;
+}

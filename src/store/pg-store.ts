@@ -36,6 +36,8 @@ import {
   unknownSku,
 } from '../core/orders.js';
 import type {
+  AppliedPolicy,
+  PolicyPlan,
   Adjusted,
   BackupInfo,
   ImportBatch,
@@ -49,7 +51,7 @@ import type {
   Store,
   TableRows,
 } from '../core/ports.js';
-import { findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
+import { findProvider, mergeCatalogue, tuneProvider, type Provider } from '../core/providers.js';
 import { adjustment } from '../core/stock.js';
 import { iso } from '../core/values.js';
 import {
@@ -511,6 +513,24 @@ export class PgStore implements Store {
       if (p.base) await this.q(`UPDATE settings SET value = $1 WHERE key = 'base_mode'`, [p.base]);
       await this.bumpConfig();
       return { base, overrides };
+    });
+  }
+
+  applyPolicy(plan: PolicyPlan): Promise<AppliedPolicy> {
+    // One transaction: the steps below run as savepoints inside it, and any error undoes them all.
+    return this.write(async () => {
+      const was = await this.setPolicy(plan);
+      const windows: Record<string, number | null> = {};
+      for (const [name, hours] of Object.entries(plan.windows)) {
+        let before: number | null = null;
+        await this.tuneProvider(name, (existing) => {
+          before = existing?.windowHours ?? null;
+          return tuneProvider(existing, name, { windowHours: hours });
+        });
+        windows[name] = before;
+      }
+      const window = plan.schedule ? await this.addWindow(plan.schedule) : null;
+      return { was: { ...was, windows }, window };
     });
   }
 

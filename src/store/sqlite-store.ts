@@ -10,6 +10,8 @@ import type { OrderStatus } from '../core/lifecycle.js';
 import { mergeLines, type MovementReason } from '../core/lifecycle.js';
 import type { Mode, Policy, ScheduleWindow } from '../core/modes.js';
 import type {
+  AppliedPolicy,
+  PolicyPlan,
   BackupInfo,
   Adjusted,
   Movement,
@@ -22,7 +24,7 @@ import type {
   Store,
   TableRows,
 } from '../core/ports.js';
-import { findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
+import { findProvider, mergeCatalogue, tuneProvider, type Provider } from '../core/providers.js';
 import { adjustment } from '../core/stock.js';
 import {
   orderDoc,
@@ -439,21 +441,58 @@ export class SqliteStore implements Store {
     overrides?: Record<string, Mode | null>;
   }): Promise<{ base: Mode; overrides: Record<string, Mode | null> }> {
     return this.write(() => {
-      const base = (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: Mode }).value;
-      const overrides: Record<string, Mode | null> = {};
-      for (const [provider, mode] of Object.entries(p.overrides ?? {})) {
-        overrides[provider] =
-          (this.q(`SELECT mode FROM overrides WHERE provider = ?`).get(provider) as { mode: Mode } | undefined)?.mode ??
-          null;
-        if (mode)
-          this.q(
-            `INSERT INTO overrides (provider, mode) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET mode = excluded.mode`,
-          ).run(provider, mode);
-        else this.q(`DELETE FROM overrides WHERE provider = ?`).run(provider);
-      }
-      if (p.base) this.q(`UPDATE settings SET value = ? WHERE key = 'base_mode'`).run(p.base);
+      const was = this.policyRows(p);
       this.bumpConfig();
-      return { base, overrides };
+      return was;
+    });
+  }
+
+  /** Writes the base mode and overrides inside the caller's transaction; returns what they were. */
+  private policyRows(p: { base?: Mode; overrides?: Record<string, Mode | null> }): {
+    base: Mode;
+    overrides: Record<string, Mode | null>;
+  } {
+    const base = (this.q(`SELECT value FROM settings WHERE key = 'base_mode'`).get() as { value: Mode }).value;
+    const overrides: Record<string, Mode | null> = {};
+    for (const [provider, mode] of Object.entries(p.overrides ?? {})) {
+      overrides[provider] =
+        (this.q(`SELECT mode FROM overrides WHERE provider = ?`).get(provider) as { mode: Mode } | undefined)?.mode ??
+        null;
+      if (mode)
+        this.q(
+          `INSERT INTO overrides (provider, mode) VALUES (?, ?) ON CONFLICT (provider) DO UPDATE SET mode = excluded.mode`,
+        ).run(provider, mode);
+      else this.q(`DELETE FROM overrides WHERE provider = ?`).run(provider);
+    }
+    if (p.base) this.q(`UPDATE settings SET value = ? WHERE key = 'base_mode'`).run(p.base);
+    return { base, overrides };
+  }
+
+  async applyPolicy(plan: PolicyPlan): Promise<AppliedPolicy> {
+    return this.write(() => {
+      const was = this.policyRows(plan);
+      const windows: Record<string, number | null> = {};
+      for (const [name, hours] of Object.entries(plan.windows)) {
+        const existing = mergeCatalogue(this.custom(new Map())).find((p) => p.name === name);
+        windows[name] = existing?.windowHours ?? null;
+        const provider = tuneProvider(existing, name, { windowHours: hours });
+        this.q(
+          `INSERT INTO providers (name, doc) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET doc = excluded.doc`,
+        ).run(provider.name, JSON.stringify(provider));
+      }
+      let window: ScheduleWindow | null = null;
+      if (plan.schedule) {
+        const w = plan.schedule;
+        const r = this.q(`INSERT INTO schedule (mode, from_at, until_at, reason) VALUES (?, ?, ?, ?)`).run(
+          w.mode,
+          Date.parse(w.from),
+          Date.parse(w.until),
+          w.reason,
+        );
+        window = { ...w, id: Number(r.lastInsertRowid) };
+      }
+      this.bumpConfig();
+      return { was: { ...was, windows }, window };
     });
   }
 

@@ -117,13 +117,17 @@ describe('inv advise, driven key by key', () => {
     await term.answer('When does it end', ...'2026-12-01T00:00'.split(''), KEY.enter);
     await term.answer('How deep is the stock', KEY.enter); // as in the store
     await term.answer('How many days does restocking take', KEY.enter);
-    await term.answer('Apply it', 'y', KEY.enter);
+    await term.answer(/margin, in your currency\)\? \(10\)/, KEY.enter); // the default is shown
+    await term.answer(/oversold order \(refund, support, goodwill; a backorder waits 7 days\)\? \(32\.5\)/, KEY.enter);
+    // The best candidates side by side, with their costs and a chart, before the choice.
+    await term.answer(/▶ on-order for the peak[\s\S]*Apply which/, KEY.down, KEY.enter);
     const out = await run;
     expect(out.json).toMatchObject({
       mode: 'on-order',
       temporary: true,
       applied: 'recommended',
       until: '2026-12-01T00:00:00.000Z',
+      costModel: { margin: { value: 10, source: 'flag' }, oversellCost: { value: 32.5, source: 'flag' } },
     });
     const p = await policy(db);
     expect(p.base).toBe('on-payment');
@@ -138,19 +142,72 @@ describe('inv advise, driven key by key', () => {
       { providers: ['card'], traffic: 'peak', stockDepth: '2', restockDays: '3', peakUntil: '2026-11-25' },
       ctx,
     );
-    await term.answer('Apply it', KEY.enter); // default No
+    await term.answer('margin', ...'20', KEY.enter);
+    await term.answer(/oversold order \(refund, support, goodwill; a backorder waits 3 days\)\? \(45\)/, KEY.enter);
+    await term.answer('Apply which', KEY.enter); // default: nothing
     const out = await run;
+    expect(out.json).toMatchObject({ costModel: { margin: { value: 20 }, oversellCost: { value: 45 } } });
     expect(out.json).toMatchObject({ applied: 'nothing', changes: [] });
     expect(await policy(db)).toEqual({ base: 'on-payment', overrides: {}, schedule: [] });
   });
 
-  it('choosing the per-provider alternative sets the override only', async () => {
+  it('applying the recommendation sets the whole policy: base, override and the hold window, in one step', async () => {
     const { db, term, ctx } = await setup();
-    const run = advise({ providers: ['boleto', 'card'], traffic: 'normal', stockDepth: '10', restockDays: '3' }, ctx);
+    const run = advise(
+      {
+        providers: ['boleto', 'card'],
+        traffic: 'normal',
+        stockDepth: '10',
+        restockDays: '3',
+        margin: '10',
+        oversellCost: '30',
+      },
+      ctx,
+    );
+    await term.answer('Apply which', KEY.down, KEY.enter);
+    const out = await run;
+    const rec = out.json as {
+      policy: { base: string; overrides: Record<string, string>; windowHours: Record<string, number> };
+    };
+    expect(out.json).toMatchObject({ applied: 'recommended' });
+    // Boleto is slow: whatever the costs chose, Boleto orders hold stock.
+    expect(rec.policy.overrides.boleto ?? rec.policy.base).toBe('on-order');
+    const p = await policy(db);
+    expect(p).toMatchObject({ base: rec.policy.base, schedule: [] });
+    expect(p.overrides.boleto ?? p.base).toBe('on-order');
+    const store = openSqliteStore({ path: db });
+    try {
+      const windows = Object.fromEntries((await store.customProviders()).map((q) => [q.name, q.windowHours]));
+      expect(windows).toEqual(rec.policy.windowHours);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('choosing the next best candidate applies that one instead', async () => {
+    const { db, term, ctx } = await setup();
+    const run = advise(
+      {
+        providers: ['boleto', 'card'],
+        traffic: 'normal',
+        stockDepth: '10',
+        restockDays: '3',
+        margin: '10',
+        oversellCost: '30',
+      },
+      ctx,
+    );
     await term.answer('Apply which', KEY.down, KEY.down, KEY.enter);
     const out = await run;
+    const r = out.json as {
+      policy: { name: string };
+      candidates: { name: string; policy: { base: string; overrides: Record<string, string> } }[];
+    };
     expect(out.json).toMatchObject({ applied: 'alternative' });
-    expect(await policy(db)).toEqual({ base: 'on-payment', overrides: { boleto: 'on-order' }, schedule: [] });
+    const next = r.candidates.find((c) => c.name !== r.policy.name)!;
+    const p = await policy(db);
+    expect(p.base).toBe(next.policy.base);
+    expect(p.overrides).toEqual(next.policy.overrides);
   });
 
   it('Ctrl-C exits 130 and leaves the store untouched', async () => {
@@ -169,7 +226,10 @@ describe('inv advise, driven key by key', () => {
     const run = advise({ providers: ['card'], traffic: 'normal', restockDays: '2' }, ctx);
     await term.answer('Typical units in stock per SKU', ...'abc', KEY.enter);
     await term.answer(/not a whole number/, '\u007f\u007f\u007f', ...'80', KEY.enter);
-    await term.answer('Apply it', 'n', KEY.enter);
+    await term.answer('margin', ...'0', KEY.enter);
+    await term.answer(/above 0/, '\u007f', ...'12', KEY.enter);
+    await term.answer('oversold order', KEY.enter);
+    await term.answer('Apply which', KEY.enter);
     const out = await run;
     expect(out.json).toMatchObject({ mode: 'on-payment', inputs: { stockDepth: { units: 80, source: 'flag' } } });
   });

@@ -6,9 +6,7 @@ import {
   SLOW_RESTOCK_DAYS,
   decide,
   depthClass,
-  reconcile,
   type RecommendInput,
-  type SimVerdict,
 } from '../../src/core/recommend.js';
 
 const P = (name: string): Provider => CATALOGUE.find((p) => p.name === name)!;
@@ -165,44 +163,5 @@ describe('SPEC 1.5: the cost of on-order is always stated when on-order is advis
       /The cost of on-order: .*Boleto Bancário: 5 days, 50% never pay.*phantom stockout/,
     );
     expect(decide(input({ providers: ['card'], depth: depth(500) })).reasons.join(' ')).not.toMatch(/cost of on-order/);
-  });
-});
-
-describe('rules and simulation', () => {
-  const verdict = (better: SimVerdict['better'], difference: number): SimVerdict => ({
-    better,
-    difference,
-    risk: {
-      'on-order': { oversoldOrders: 0, oversoldUnits: 0, phantomRejected: 12, rejected: 40 },
-      'on-payment': { oversoldOrders: 30, oversoldUnits: 31, phantomRejected: 0, rejected: 20 },
-    },
-  });
-
-  it('quotes the simulated risk per 1,000 checkouts in the reasons', () => {
-    const r = reconcile(decide(input({ providers: ['boleto'] })), verdict('on-order', 18));
-    expect(r.reasons.join(' ')).toMatch(
-      /on-payment oversells 30 orders \(31 units\); on-order turns away 12 customers in phantom stockouts/,
-    );
-    expect(r.reasons.at(-1)).toMatch(/The simulation agrees/);
-  });
-
-  it('a strong rule wins over a clear disagreement, and says why', () => {
-    const r = reconcile(decide(input({ providers: ['boleto'] })), verdict('on-payment', -25));
-    expect(r.mode).toBe('on-order');
-    expect(r.reasons.at(-1)).toMatch(/The simulation disagrees: on-payment disappoints 25 fewer .* The rule wins/);
-  });
-
-  it('a soft rule gives way to a clear disagreement', () => {
-    const rules = decide(input({ providers: ['card'], depth: depth(3), restockDays: 30 }));
-    expect(rules.decidedBy.strength).toBe('soft');
-    const r = reconcile(rules, verdict('on-payment', -9));
-    expect(r).toMatchObject({ mode: 'on-payment', decidedBy: { rule: 'simulation' } });
-    expect(r.reasons.at(-1)).toMatch(/follows the simulation/);
-  });
-
-  it('no clear difference: the rules decide', () => {
-    const r = reconcile(decide(input({ providers: ['card'], depth: depth(300) })), verdict(null, 0.2));
-    expect(r.mode).toBe('on-payment');
-    expect(r.reasons.at(-1)).toMatch(/no clear difference/);
   });
 });

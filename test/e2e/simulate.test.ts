@@ -109,7 +109,7 @@ describe('inv simulate', () => {
     );
     const a = sim(['--scenario', file, '--json']);
     expect(a.code).toBe(0);
-    expect(a.json.results['on-payment'].revenue.mean).toBeCloseTo(18 * a.json.results['on-payment'].unitsSold.mean, 2);
+    expect(a.json.results['on-payment'].revenue.mean).toBeCloseTo(18 * a.json.results['on-payment'].delivered.mean, 2);
     writeFileSync(join(dir, 'params.json'), JSON.stringify(a.json.params));
     expect(sim(['--scenario', join(dir, 'params.json'), '--json']).stdout).toBe(a.stdout);
     // Flags override the file; the scenario can come on stdin.

@@ -272,6 +272,44 @@ export function storeContract(name: string, open: () => Promise<Store>, o: { run
         ).toBe(new Date(T0 + 48 * H).toISOString());
       }));
 
+    it('applyPolicy: base, overrides, a hold window and the switch back in one transaction, or nothing', () =>
+      using(async (store) => {
+        await store.setPolicy({ base: 'on-payment', overrides: { konbini: 'on-order' } });
+        const plan = {
+          base: 'on-payment' as const,
+          overrides: { boleto: 'on-order' as const, konbini: null },
+          windows: { boleto: 48 },
+          schedule: {
+            mode: 'on-order' as const,
+            from: new Date(T0).toISOString(),
+            until: new Date(T0 + 96 * H).toISOString(),
+            reason: 'peak',
+          },
+        };
+        const before = { policy: await store.getPolicy(T0), providers: await store.customProviders() };
+        // A step that fails (a window longer than a year) undoes the steps before it.
+        await expect(
+          store.applyPolicy({ ...plan, windows: { boleto: 48, konbini: 24 * 400 } }, T0),
+        ).rejects.toMatchObject({ code: 'USAGE' });
+        expect(await store.getPolicy(T0)).toEqual(before.policy);
+        expect(await store.customProviders()).toEqual(before.providers);
+        const r = await store.applyPolicy(plan, T0);
+        expect(r.was).toEqual({
+          base: 'on-payment',
+          overrides: { boleto: null, konbini: 'on-order' },
+          windows: { boleto: 120 },
+        });
+        expect(r.window).toMatchObject({ mode: 'on-order', reason: 'peak' });
+        const p = await store.getPolicy(T0);
+        expect(p).toMatchObject({ base: 'on-payment', overrides: { boleto: 'on-order' } });
+        expect(p.overrides.konbini).toBeUndefined();
+        expect(p.schedule).toEqual([r.window]);
+        expect((await store.customProviders()).map((q) => [q.name, q.windowHours])).toEqual([['boleto', 48]]);
+        await store.adjustStock({ sku: 'A', set: 3, nowMs: T0 });
+        const o = await store.placeOrder({ id: 'b', provider: 'boleto', lines: [{ sku: 'A', qty: 1 }], nowMs: T0 });
+        expect(o).toMatchObject({ mode: 'on-order', expiresAt: new Date(T0 + 48 * H).toISOString() });
+      }));
+
     it('stock by hand: set creates, add needs the SKU, neither goes below what is reserved; createSkus leaves stock alone', () =>
       using(async (store) => {
         expect(await store.isEmpty()).toBe(true);

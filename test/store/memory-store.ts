@@ -24,6 +24,8 @@ import {
   unknownSku,
 } from '../../src/core/orders.js';
 import type {
+  AppliedPolicy,
+  PolicyPlan,
   Adjusted,
   ImportBatch,
   NotifyInput,
@@ -35,7 +37,7 @@ import type {
   TableRows,
 } from '../../src/core/ports.js';
 import { RefusedError } from '../../src/core/errors.js';
-import { findProvider, mergeCatalogue, type Provider } from '../../src/core/providers.js';
+import { findProvider, mergeCatalogue, tuneProvider, type Provider } from '../../src/core/providers.js';
 import { adjustment } from '../../src/core/stock.js';
 
 interface Sku {
@@ -163,6 +165,32 @@ export class MemoryStore implements Store {
       }
       if (p.base) d.base = p.base;
       return was;
+    });
+  }
+  applyPolicy(plan: PolicyPlan): Promise<AppliedPolicy> {
+    return this.tx((d) => {
+      const was = {
+        base: d.base,
+        overrides: {} as Record<string, Mode | null>,
+        windows: {} as Record<string, number | null>,
+      };
+      for (const [provider, mode] of Object.entries(plan.overrides)) {
+        was.overrides[provider] = d.overrides.get(provider) ?? null;
+        if (mode) d.overrides.set(provider, mode);
+        else d.overrides.delete(provider);
+      }
+      d.base = plan.base;
+      for (const [name, hours] of Object.entries(plan.windows)) {
+        const existing = mergeCatalogue([...d.providers.values()]).find((p) => p.name === name);
+        was.windows[name] = existing?.windowHours ?? null;
+        d.providers.set(name, tuneProvider(existing, name, { windowHours: hours }));
+      }
+      let window: ScheduleWindow | null = null;
+      if (plan.schedule) {
+        window = { ...plan.schedule, id: d.nextWindow++ };
+        d.schedule.push(window);
+      }
+      return { was, window };
     });
   }
   addWindow(w: Omit<ScheduleWindow, 'id'>): Promise<ScheduleWindow> {
