@@ -168,6 +168,28 @@ export function storeBytes(db: string): Buffer {
   return r.stdout;
 }
 
+/** Runs SQL straight on a store, behind inv's back (to damage it): SQLite or PostgreSQL alike. */
+export function storeSql(db: string, sql: string): void {
+  if (/^postgres(ql)?:/.test(db)) {
+    psql(db, sql);
+    return;
+  }
+  const r = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `const D=require('better-sqlite3');const d=new D(process.argv[1]);d.exec(process.argv[2]);d.close()`,
+      db,
+      sql,
+    ],
+    {
+      encoding: 'utf8',
+      cwd: resolve(__dirname, '..'),
+    },
+  );
+  if (r.status !== 0) throw new Error(`sqlite failed: ${r.stderr}`);
+}
+
 /** A store in a fresh folder (on the backend of the run), and a runner bound to it. */
 export function tempStore(dir = tempDir(), name = 'store.db') {
   const db = BACKEND === 'postgres' ? pgStoreUrl() : join(dir, name);

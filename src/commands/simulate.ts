@@ -122,20 +122,23 @@ export function parsePolicyFlags(values: string[], problems: Problem[]): SimPoli
     }
     const p: SimPolicy = { name: '', base };
     for (const token of rest) {
-      let m: RegExpExecArray | null;
-      if ((m = /^schedule=(on-order|on-payment)@([\d.]+)-([\d.]+)$/.exec(token))) {
-        const [from, until] = [Number(m[2]), Number(m[3])];
+      const schedule = /^schedule=(on-order|on-payment)@([\d.]+)-([\d.]+)$/.exec(token);
+      const window = schedule ? null : /^([^=.\s]+)\.window=(.+)$/.exec(token);
+      const override = schedule || window ? null : /^([^=\s]+)=(.+)$/.exec(token);
+      if (schedule) {
+        const [from, until] = [Number(schedule[2]), Number(schedule[3])];
         if (!(until > from))
           problems.push({ path, message: `schedule ${show(token)}: the end must be after the start` });
-        p.schedule = { mode: m[1] as Mode, fromHours: from, untilHours: until };
-      } else if ((m = /^([^=.\s]+)\.window=(.+)$/.exec(token))) {
-        const h = Number(m[2]);
+        p.schedule = { mode: schedule[1] as Mode, fromHours: from, untilHours: until };
+      } else if (window) {
+        const h = Number(window[2]);
         const err = hoursCheck(h);
-        if (err) problems.push({ path, message: `${m[1]}.window ${err}` });
-        else p.windowHours = { ...p.windowHours, [m[1]]: h };
-      } else if ((m = /^([^=\s]+)=(.+)$/.exec(token))) {
-        if (!isMode(m[2])) problems.push({ path, message: `${m[1]}=${show(m[2])}: use on-order or on-payment` });
-        else p.overrides = { ...p.overrides, [m[1]]: m[2] };
+        if (err) problems.push({ path, message: `${window[1]}.window ${err}` });
+        else p.windowHours = { ...p.windowHours, [window[1]]: h };
+      } else if (override) {
+        if (!isMode(override[2]))
+          problems.push({ path, message: `${override[1]}=${show(override[2])}: use on-order or on-payment` });
+        else p.overrides = { ...p.overrides, [override[1]]: override[2] };
       } else
         problems.push({
           path,

@@ -69,7 +69,7 @@ function describe(r: SimResult): string[] {
 function renderPolicies(r: SimResult, s: Style): string {
   const names = Object.keys(r.results);
   const out: string[] = [s.bold(`inv simulate: the same customers under ${names.length} policies`), ...describe(r), ''];
-  names.forEach((n, i) => out.push(`  [${i + 1}] ${safe(n)}`));
+  for (const [i, n] of names.entries()) out.push(`  [${i + 1}] ${safe(n)}`);
   out.push('');
   out.push(
     table(

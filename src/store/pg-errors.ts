@@ -72,7 +72,7 @@ export function mapPgError(e: unknown, label: string): unknown {
     code.startsWith('08') ||
     code === 'ECONNRESET' ||
     code === 'EPIPE' ||
-    /Connection terminated|connection.*closed/i.test(msg)
+    /Connection terminated|connection.*closed|connection error|not queryable/i.test(msg)
   )
     return unavailable(
       `the connection to ${label} was lost (${msg}); the change under way was not committed`,

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'n
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { BASE_ENV, BIN, inv, sharedBin, tempDir, tempStore, BACKEND, storeBytes } from '../helpers.js';
+import { BASE_ENV, BIN, inv, sharedBin, tempDir, tempStore, BACKEND, storeBytes, storeSql } from '../helpers.js';
 
 const NOW = '2026-11-20T12:00:00Z';
 
@@ -99,13 +99,10 @@ describe('inv init, stock, history, verify', () => {
     }
   });
 
-  it('verify exits 5 and names the SKU when stock and ledger disagree', async () => {
+  it('verify exits 5 and names the SKU when stock and ledger disagree', () => {
     const { run: run2, db: db2 } = tempStore();
     run2(['stock', 'set', 'X', '5']);
-    const Database = (await import('better-sqlite3')).default;
-    const raw = new Database(db2);
-    raw.prepare(`UPDATE skus SET on_hand = 4 WHERE sku = 'X'`).run();
-    raw.close();
+    storeSql(db2, `UPDATE skus SET on_hand = 4 WHERE sku = 'X'`);
     const r = run2(['verify', '--json']);
     expect(r.code).toBe(5);
     expect(r.json.ok).toBe(false);
