@@ -118,7 +118,8 @@ export interface PgOpenOptions {
 /** Connects, checks that the database is an inv store (or empty: then it becomes one), and migrates it. */
 export async function openPgStore(o: PgOpenOptions): Promise<PgStore> {
   const label = maskPassword(o.url);
-  const client = new pg.Client({ connectionString: o.url, types, application_name: 'inv' });
+  // Pipelined: a write whose result nothing waits for goes out with the next statement, not a round trip of its own.
+  const client = new pg.Client({ connectionString: o.url, types, application_name: 'inv', pipeline: true });
   // A dropped connection must reach the command as an error, not crash the process.
   client.on('error', () => {});
   try {
@@ -206,6 +207,26 @@ async function migrate(client: pg.Client, label: string): Promise<void> {
 export class PgStore implements Store {
   /** Transactions open on this connection: inside one, a transaction is a savepoint. */
   private depth = 0;
+
+  /** Statements sent but not awaited (BEGIN, writes whose result nothing needs): settled before COMMIT. */
+  private inFlight: { done: Promise<unknown>; error?: unknown }[] = [];
+
+  /** Sends a statement without waiting for it: the pipeline keeps the order, `settle` reports its failure. */
+  private later(sql: string, params: unknown[] = []): void {
+    const entry: { done: Promise<unknown>; error?: unknown } = { done: Promise.resolve() };
+    entry.done = this.q(sql, params).catch((e) => {
+      entry.error = e;
+    });
+    this.inFlight.push(entry);
+  }
+
+  /** Waits for every statement sent with `later`; throws the first one's failure (the one that aborted the transaction). */
+  private async settle(): Promise<void> {
+    const sent = this.inFlight.splice(0);
+    await Promise.all(sent.map((x) => x.done));
+    const failed = sent.find((x) => x.error !== undefined);
+    if (failed) throw failed.error;
+  }
   private config?: { version: string; policy: Policy; catalogue: Provider[]; damaged: Map<string, Damage> };
 
   constructor(
@@ -241,11 +262,16 @@ export class PgStore implements Store {
       this.depth++;
       try {
         const r = await fn();
+        await this.settle();
         await this.q(`RELEASE SAVEPOINT ${sp}`);
         return r;
       } catch (e) {
+        const first = await this.settle().then(
+          () => e,
+          (sent) => sent,
+        );
         await this.q(`ROLLBACK TO SAVEPOINT ${sp}`).catch(() => {});
-        throw mapPgError(e, this.label);
+        throw mapPgError(first, this.label);
       } finally {
         this.depth--;
       }
@@ -253,11 +279,21 @@ export class PgStore implements Store {
     for (let attempt = 1; ; attempt++) {
       this.depth++;
       try {
-        await this.q(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+        this.later(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
         const r = await fn();
-        await this.q('COMMIT');
+        // COMMIT goes out behind the writes still in flight; a failed one has made it a rollback.
+        const commit = this.q('COMMIT');
+        await this.settle().catch(async (sent) => {
+          await commit.catch(() => {});
+          throw sent;
+        });
+        await commit;
         return r;
-      } catch (e) {
+      } catch (caught) {
+        const e = await this.settle().then(
+          () => caught,
+          (sent) => sent,
+        );
         await this.q('ROLLBACK').catch(() => {});
         const code = (e as { code?: string }).code ?? '';
         const again =
@@ -666,7 +702,7 @@ export class PgStore implements Store {
     note: string | null,
   ): Promise<void> {
     if (onHandDelta === 0 && reservedDelta === 0) return;
-    await this.q(
+    this.later(
       `WITH u AS (UPDATE skus SET on_hand = on_hand + $2, reserved = reserved + $3 WHERE sku = $1)
        INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES ($4, $1, $2, $3, $5, $6, $7)`,
       [sku, onHandDelta, reservedDelta, at, reason, orderId, note],
@@ -851,11 +887,11 @@ export class PgStore implements Store {
     const values = [o.status, o.holding ? 1 : 0, o.updatedAt, o.oversoldUnits, o.latePayment ? 1 : 0, o.id];
     if (step.leftPending) {
       // Its pending lines go with the same statement (one round trip).
-      await this.q(
+      this.later(
         `WITH d AS (DELETE FROM pending WHERE order_id = $6 AND until = $7 AND sku = ANY($8::text[])) ${update}`,
         [...values, before.expiresAt, before.lines.map((l) => l.sku)],
       );
-    } else await this.q(update, values);
+    } else this.later(update, values);
   }
 
   placeOrder(p: PlaceInput): Promise<OrderDoc> {
@@ -893,7 +929,7 @@ export class PgStore implements Store {
             )
           : await this.q(`SELECT 1 FROM skus s WHERE ${enough}`, [l.sku, l.need, p.nowMs]);
         if (ok.length === 0) throw outOfStock(l.sku, await this.available(l.sku, p.nowMs), l.qty);
-        await this.q(`INSERT INTO pending (sku, until, order_id, qty, held) VALUES ($1, $2, $3, $4, $5)`, [
+        this.later(`INSERT INTO pending (sku, until, order_id, qty, held) VALUES ($1, $2, $3, $4, $5)`, [
           l.sku,
           o.expiresAt,
           o.id,
@@ -902,7 +938,7 @@ export class PgStore implements Store {
         ]);
       }
       for (const m of plan.movements) {
-        await this.q(
+        this.later(
           `INSERT INTO movements (at, sku, on_hand_delta, reserved_delta, reason, order_id, note) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
           [m.at, m.sku, m.onHandDelta, m.reservedDelta, m.reason, m.orderId, m.note],
         );
@@ -946,7 +982,7 @@ export class PgStore implements Store {
       }
       if (plan.event) {
         const e = plan.event;
-        await this.q(`INSERT INTO events (event_id, order_id, transition, at) VALUES ($1, $2, $3, $4)`, [
+        this.later(`INSERT INTO events (event_id, order_id, transition, at) VALUES ($1, $2, $3, $4)`, [
           e.id,
           e.orderId,
           e.transition,
