@@ -314,9 +314,22 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     .description('apply a stream of NDJSON events in one process, one result line per event')
     .argument('<file>', 'a file, or - for stdin')
     .option('--stop-on-error', 'stop at the first event that fails')
+    .option(
+      '--from <platform>',
+      "a platform's notifications instead of inv's events: stripe, shopify or woocommerce (NDJSON or a JSON list)",
+    )
+    .option('--accept-test-events', 'apply test data too (Stripe livemode false, Shopify test true)')
     .action(
       run(async (ctx, [file], o) =>
-        (await import('../commands/apply.js')).apply({ file, stopOnError: Boolean(o.stopOnError) }, ctx),
+        (await import('../commands/apply.js')).apply(
+          {
+            file,
+            stopOnError: Boolean(o.stopOnError),
+            from: o.from as string | undefined,
+            acceptTestEvents: Boolean(o.acceptTestEvents),
+          },
+          ctx,
+        ),
       ),
     );
 
@@ -393,6 +406,20 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     .command('list')
     .description('each provider: instant or delayed, payment window, simulation defaults, sources')
     .action(run(async (ctx) => (await import('../commands/provider.js')).listProviders(ctx)));
+  provider
+    .command('methods')
+    .description("the payment method → provider map: inv's defaults and the shop's own")
+    .action(run(async (ctx) => (await import('../commands/provider.js')).listMethods(ctx)));
+  provider
+    .command('map')
+    .description("map a platform's payment method to a provider (default: remove the shop's mapping)")
+    .argument('<method>', 'platform:method, e.g. stripe:oxxo, shopify:paypal, woocommerce:bacs')
+    .argument('<provider>', 'a provider of inv provider list, or default')
+    .action(
+      run(async (ctx, [method, prov]) =>
+        (await import('../commands/provider.js')).mapMethod({ method, provider: prov }, ctx),
+      ),
+    );
   provider
     .command('set')
     .description('add a provider or tune one')

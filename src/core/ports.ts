@@ -136,6 +136,10 @@ export interface Store {
   cancelWindow(id: number): Promise<ScheduleWindow>;
 
   customProviders(): Promise<Provider[]>;
+  /** The shop's payment method → provider mappings (`inv provider map`), over the default map of core/payment-methods.ts. */
+  methodMap(): Promise<Record<string, string>>;
+  /** Maps one payment method (`stripe:oxxo`) to a provider; null removes the shop's mapping. Returns the shop's mapping before. */
+  mapMethod(method: string, provider: string | null): Promise<string | null>;
 
   listStock(q: { skus?: string[]; nowMs: number }): Promise<StockItem[]>;
   /** Every SKU in order, one at a time, for exports of any size. */

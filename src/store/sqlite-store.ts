@@ -333,6 +333,31 @@ export class SqliteStore implements Store {
     return this.read(() => this.custom());
   }
 
+  // Payment method mappings are settings rows `method:<platform:method>`: no table of their own.
+  async methodMap(): Promise<Record<string, string>> {
+    return this.read(() => {
+      const rows = this.q(`SELECT key, value FROM settings WHERE key >= 'method:' AND key < 'method;'`).all() as {
+        key: string;
+        value: string;
+      }[];
+      return Object.fromEntries(rows.map((r) => [r.key.slice('method:'.length), r.value]));
+    });
+  }
+
+  async mapMethod(method: string, provider: string | null): Promise<string | null> {
+    return this.write(() => {
+      const key = `method:${method}`;
+      const before =
+        (this.q(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | undefined)?.value ?? null;
+      if (provider === null) this.q(`DELETE FROM settings WHERE key = ?`).run(key);
+      else
+        this.q(
+          `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        ).run(key, provider);
+      return before;
+    });
+  }
+
   // ── stock ─────────────────────────────────────────────────────────────────
 
   private item(r: SkuRow): StockItem {

@@ -314,6 +314,19 @@ export function storeContract(name: string, open: () => Promise<Store>, o: { run
         expect(await store.isEmpty()).toBe(false);
       }));
 
+    it('payment method mappings: set, replaced, removed, kept apart from the other settings', () =>
+      using(async (store) => {
+        expect(await store.methodMap()).toEqual({});
+        expect(await store.mapMethod('stripe:oxxo', 'oxxo')).toBeNull();
+        expect(await store.mapMethod('woocommerce:my gateway', 'card')).toBeNull();
+        expect(await store.mapMethod('stripe:oxxo', 'boleto')).toBe('oxxo');
+        expect(await store.methodMap()).toEqual({ 'stripe:oxxo': 'boleto', 'woocommerce:my gateway': 'card' });
+        expect(await store.mapMethod('stripe:oxxo', null)).toBe('boleto');
+        expect(await store.methodMap()).toEqual({ 'woocommerce:my gateway': 'card' });
+        expect((await store.getPolicy(T0)).base).toBe('on-payment');
+        expect(await store.verify()).toEqual([]);
+      }));
+
     it('for any sequence of adjustments, orders and notifications, stock equals the ledger and every hold ends once', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(op, { maxLength: 30 }), (ops) => using((s) => play(s, ops))),

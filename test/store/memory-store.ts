@@ -62,6 +62,7 @@ interface Data {
   orders: Map<string, OrderState>;
   pending: Pend[];
   events: Map<string, { orderId: string; transition: string }>;
+  methods: Map<string, string>;
 }
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -79,6 +80,7 @@ export class MemoryStore implements Store {
     orders: new Map(),
     pending: [],
     events: new Map(),
+    methods: new Map(),
   };
 
   close(): void {}
@@ -182,6 +184,17 @@ export class MemoryStore implements Store {
   }
   customProviders(): Promise<Provider[]> {
     return this.view((d) => [...d.providers.values()].sort((a, b) => byKey(a.name, b.name)));
+  }
+  methodMap(): Promise<Record<string, string>> {
+    return this.view((d) => Object.fromEntries([...d.methods].sort(([a], [b]) => byKey(a, b))));
+  }
+  mapMethod(method: string, provider: string | null): Promise<string | null> {
+    return this.tx((d) => {
+      const before = d.methods.get(method) ?? null;
+      if (provider === null) d.methods.delete(method);
+      else d.methods.set(method, provider);
+      return before;
+    });
   }
   tuneProvider(name: string, tune: (existing: Provider | undefined) => Provider) {
     return this.tx((d) => {
