@@ -333,6 +333,32 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
       ),
     );
 
+  add('serve')
+    .description('receive Stripe, Shopify and WooCommerce webhooks, signatures checked, applied exactly once')
+    .option('--host <host>', 'the address to listen on (default 127.0.0.1: this machine only)')
+    .option('--port <port>', 'the port (default 8787; 0: any free port, printed at start)')
+    .option('--log-json', 'one JSON log line per request on stderr instead of text')
+    .option('--accept-test-events', 'apply test data too (Stripe livemode false, Shopify test true)')
+    .option('--max-body <size>', 'refuse bodies over this size with 413 (default 1M)')
+    .option('--max-open <n>', 'answer 503 beyond this many open requests (default 64)')
+    .option('--timeout <seconds>', 'drop a request not received whole within this time (default 10)')
+    .action(
+      run(async (ctx, _a, o) =>
+        (await import('../commands/serve.js')).serve(
+          {
+            host: o.host as string | undefined,
+            port: o.port as string | undefined,
+            logJson: Boolean(o.logJson),
+            acceptTestEvents: Boolean(o.acceptTestEvents),
+            maxBody: o.maxBody as string | undefined,
+            maxOpen: o.maxOpen as string | undefined,
+            timeout: o.timeout as string | undefined,
+          },
+          ctx,
+        ),
+      ),
+    );
+
   add('simulate')
     .description('Monte Carlo simulation of a sales period under both modes, on the same customers')
     .option('--hours <h>', 'length of the sales period in hours (default 24)')

@@ -17,8 +17,11 @@ export interface Io {
   stdin: Readable & { isTTY?: boolean };
   stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };
-  /** What Ctrl-C says about the store (bin/inv.cjs prints it); a command that writes changes it. */
-  interrupt?: { note: string };
+  /**
+   * What Ctrl-C says about the store (bin/inv.cjs prints it); a command that writes changes it.
+   * `onTerm`: a long-running command (inv serve) that stops by itself on SIGTERM instead of being ended.
+   */
+  interrupt?: { note: string; onTerm?: () => void };
 }
 
 /** Where made-up values come from, so that a test can fix them. */
