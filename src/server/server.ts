@@ -173,6 +173,8 @@ export function startServer(o: ServerOptions): Promise<Running> {
       requestTimeout: o.requestTimeoutMs,
       headersTimeout: Math.min(o.requestTimeoutMs, 10_000),
       keepAliveTimeout: 5000,
+      // Node checks these timeouts every 30 s by default: a slow client would hold its slot that long.
+      connectionsCheckingInterval: Math.min(1000, o.requestTimeoutMs / 2),
     },
     (req, res) => {
       const started = performance.now();
@@ -213,8 +215,23 @@ export function startServer(o: ServerOptions): Promise<Running> {
         });
     },
   );
-  server.on('clientError', (_e, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  // A request that never arrived whole (too slow: 408) or is not HTTP (400): answered, logged, dropped.
+  server.on('clientError', (e: NodeJS.ErrnoException, socket) => {
+    const slow = e.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const status = slow ? 408 : 400;
+    if (socket.writable)
+      socket.end(`HTTP/1.1 ${status} ${slow ? 'Request Timeout' : 'Bad Request'}\r\nConnection: close\r\n\r\n`);
+    else socket.destroy();
+    o.log({
+      at: new Date(o.nowMs()).toISOString(),
+      method: '-',
+      path: '-',
+      status,
+      ms: 0,
+      outcome: slow
+        ? `dropped: not received whole within ${o.requestTimeoutMs / 1000} s`
+        : `dropped: ${e.code ?? e.message}`,
+    });
   });
 
   return new Promise((resolve, reject) => {
