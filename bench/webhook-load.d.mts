@@ -19,5 +19,6 @@ export function send(
   bodies: string[],
   senders: number,
   nowSec: number,
+  onResult?: (r: { i: number; status: number; duplicate?: boolean; ms: number }) => void,
 ): Promise<{ i: number; status: number; duplicate?: boolean; ms: number }[]>;
 export function percentile(xs: number[], p: number): number;

@@ -78,7 +78,7 @@ export function startServe(bin, globals, env, serveArgs = []) {
  * Returns per request: its index, status, duplicate flag and latency; a request
  * whose connection failed (the server killed) has status 0.
  */
-export async function send(url, bodies, senders, nowSec) {
+export async function send(url, bodies, senders, nowSec, onResult = () => {}) {
   const results = new Array(bodies.length);
   let next = 0;
   const one = async () => {
@@ -97,6 +97,7 @@ export async function send(url, bodies, senders, nowSec) {
       } catch {
         results[i] = { i, status: 0, ms: performance.now() - t0 };
       }
+      onResult(results[i]);
     }
   };
   await Promise.all(Array.from({ length: senders }, one));
