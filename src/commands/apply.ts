@@ -173,28 +173,28 @@ export async function apply(o: ApplyOptions, ctx: Context): Promise<Output> {
   return { json: null, human: () => '', streamed: true, exitCode: firstFailure || EXIT.ok };
 }
 
-/** The whole input as text (a file of notifications is read at once: a JSON list cannot be streamed line by line). */
-async function readAll(file: string, ctx: Context): Promise<string> {
-  const { stream } = await openSource(file, ctx.io.stdin);
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
-  const buf = Buffer.concat(chunks);
-  const { isUtf8 } = await import('node:buffer');
-  if (!isUtf8(buf)) throw invalidInput(`${file === '-' ? 'stdin' : file} is not UTF-8 text`);
-  return buf.toString('utf8');
-}
-
 /** `inv apply --from stripe|shopify|woocommerce`: a platform's notifications, one result line each. */
 async function applyFrom(o: ApplyOptions, ctx: Context): Promise<Output> {
   const { PLATFORMS } = await import('../core/payment-methods.js');
   const platform = PLATFORMS.find((p) => p === o.from);
   if (!platform) throw new UsageError(`--from "${o.from}": use ${PLATFORMS.join(', ')}`);
   // Loaded here only: inv's own events never pay for the adapters.
-  const [{ recordsOf, deliveryOf, translate }, { applyPlatform }] = await Promise.all([
+  const [{ RecordReader, deliveryOf, translate }, { applyPlatform }] = await Promise.all([
     import('../io/platforms/index.js'),
     import('./platform-events.js'),
   ]);
-  const records = recordsOf(await readAll(o.file, ctx));
+  const { stream: input } = await openSource(o.file, ctx.io.stdin);
+  const reader = new RecordReader();
+  /** Records as the lines come: NDJSON applied as it arrives, a JSON document once it is whole. */
+  async function* records() {
+    const rl = createInterface({ input, crlfDelay: Infinity });
+    try {
+      for await (const text of rl) yield* reader.push(text);
+    } finally {
+      rl.close();
+    }
+    yield* reader.end();
+  }
   const out = new LineWriter(ctx.io.stdout);
   let firstFailure = 0;
   let applied = 0;
@@ -203,7 +203,7 @@ async function applyFrom(o: ApplyOptions, ctx: Context): Promise<Output> {
     if (ctx.io.interrupt)
       ctx.io.interrupt.note = 'the events reported as applied stay applied; the one under way was rolled back';
     try {
-      for (const r of records) {
+      for await (const r of records()) {
         try {
           if (r.error) throw r.error;
           const result = await applyPlatform(store, translate(platform, deliveryOf(platform, r.value)), {

@@ -39,42 +39,70 @@ export function deliveryOf(platform: Platform, record: unknown): Delivery {
 }
 
 export interface FileRecord {
-  /** 1-based: the line of an NDJSON file, else the position in the list. */
+  /** 1-based: the line of an NDJSON file; in a JSON list (or `stripe events list`), the position in the list. */
   line: number;
   /** The record, or why it could not be read. */
   value?: unknown;
   error?: Error;
 }
 
-/** The records of a whole file, in the order to apply them. */
-export function recordsOf(textIn: string): FileRecord[] {
-  const t = textIn.replace(/^\uFEFF/, '');
-  const trimmed = t.trim();
-  if (trimmed === '') return [];
-  if (trimmed.startsWith('[') || trimmed.startsWith('{')) {
-    let whole: unknown;
-    try {
-      whole = parsePayload(trimmed);
-    } catch {
-      whole = undefined; // NDJSON, or broken: read line by line below
+/** A record's items: a list's in order, a `stripe events list` page's oldest first, else the record itself. */
+function expand(v: unknown, line: number): FileRecord[] {
+  const at = (i: number) => i + 1;
+  if (Array.isArray(v)) return v.map((value, i) => ({ line: at(i), value }));
+  // `stripe events list`: newest first; applied oldest first, each keeping its position in the list.
+  if (isObj(v) && v.object === 'list' && Array.isArray(v.data))
+    return v.data.map((value, i) => ({ line: at(i), value })).reverse();
+  return [{ line, value: v }];
+}
+
+/**
+ * Reads notifications line by line, so that a queue feeding `inv apply --from`
+ * one event at a time gets each answer at once: NDJSON is applied as it comes.
+ * A first line that is not JSON by itself is the start of a pretty-printed
+ * document (a JSON list, `stripe events list`), which is then read whole.
+ */
+export class RecordReader {
+  private line = 0;
+  private whole: string[] | null = null;
+  private seen = false;
+
+  push(raw: string): FileRecord[] {
+    this.line++;
+    const text = this.line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    if (this.whole) {
+      this.whole.push(text);
+      return [];
     }
-    if (Array.isArray(whole)) return whole.map((value, i) => ({ line: i + 1, value }));
-    if (isObj(whole) && Array.isArray(whole.data)) {
-      // `stripe events list`: newest first; applied oldest first, each keeping its position in the list.
-      return whole.data.map((value, i) => ({ line: i + 1, value })).reverse();
-    }
-    if (isObj(whole)) return [{ line: 1, value: whole }];
-  }
-  const out: FileRecord[] = [];
-  for (const [i, lineText] of t.split(/\r?\n/).entries()) {
-    if (lineText.trim() === '') continue;
+    if (text.trim() === '') return [];
+    let v: unknown;
     try {
-      out.push({ line: i + 1, value: parsePayload(lineText) });
+      v = parsePayload(text);
     } catch (e) {
-      out.push({ line: i + 1, error: e as Error });
+      if (this.seen) return [{ line: this.line, error: e as Error }];
+      this.whole = [text];
+      return [];
     }
+    this.seen = true;
+    return expand(v, this.line);
   }
-  if (out.length > 0 && out.every((r) => r.error))
-    throw invalidInput(`not NDJSON nor a JSON list: ${out[0].error?.message}`);
-  return out;
+
+  end(): FileRecord[] {
+    if (!this.whole) return [];
+    const text = this.whole.join('\n');
+    let v: unknown;
+    try {
+      v = parsePayload(text);
+    } catch (e) {
+      throw invalidInput(`neither NDJSON nor a JSON document: ${(e as Error).message}`);
+    }
+    return expand(v, 1);
+  }
+}
+
+/** The records of a whole text, in the order to apply them. */
+export function recordsOf(text: string): FileRecord[] {
+  const r = new RecordReader();
+  const out = text.split(/\r?\n/).flatMap((l) => r.push(l));
+  return [...out, ...r.end()];
 }
