@@ -14,6 +14,7 @@
 import { isUtf8 } from 'node:buffer';
 import { EXIT, UsageError, isInvError } from '../core/errors.js';
 import { parseInteger, parseSize } from '../core/values.js';
+import type { Store } from '../core/ports.js';
 import type { Answer, LogEntry, Platform } from '../server/server.js';
 import { withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
@@ -45,6 +46,62 @@ function answerFor(e: unknown, event: string | undefined): Answer {
     return { status: 200, body: { ok: false, refused: error }, event, outcome: `refused: ${e.message}` };
   if (e.exitCode === EXIT.usage) return { status: 400, body: { error }, event, outcome: `unreadable: ${e.message}` };
   return { status: 500, body: { error }, event, outcome: e.message };
+}
+
+/** At most this many notifications share one commit. */
+const MAX_GROUP = 64;
+
+/**
+ * One store connection, and group commit: the notifications that arrive while
+ * a commit is under way wait, then go together into the next transaction, each
+ * in its own savepoint, and are answered once that one commit is on disk. One
+ * sync per group instead of one per event; each keeps its own all-or-nothing.
+ */
+function groupCommit(store: Store): <T>(fn: () => Promise<T>) => Promise<T> {
+  type Job = { run: () => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
+  const waiting: Job[] = [];
+  let busy = false;
+  // The store as a whole failing (locked, full) fails the group: nothing of it is committed.
+  const storeWide = (e: unknown) =>
+    isInvError(e) && e.exitCode === EXIT.store && (e as { scope?: string }).scope !== 'value';
+  const next = () => {
+    if (busy || waiting.length === 0) return;
+    busy = true;
+    const jobs = waiting.splice(0, MAX_GROUP);
+    let outcomes: { ok: boolean; v: unknown }[] = [];
+    store
+      .group(async () => {
+        outcomes = [];
+        for (const j of jobs) {
+          try {
+            outcomes.push({ ok: true, v: await j.run() });
+          } catch (e) {
+            if (storeWide(e)) throw e;
+            outcomes.push({ ok: false, v: e });
+          }
+        }
+      })
+      .then(
+        () => {
+          for (const [i, j] of jobs.entries()) {
+            if (outcomes[i].ok) j.resolve(outcomes[i].v);
+            else j.reject(outcomes[i].v);
+          }
+        },
+        (e) => {
+          for (const j of jobs) j.reject(e);
+        },
+      )
+      .finally(() => {
+        busy = false;
+        next();
+      });
+  };
+  return <T>(run: () => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      waiting.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      next();
+    });
 }
 
 export async function serve(o: ServeOptions, ctx: Context): Promise<Output> {
@@ -80,13 +137,7 @@ export async function serve(o: ServeOptions, ctx: Context): Promise<Output> {
     );
 
   await withStore(ctx.store, async (store) => {
-    // One store connection: each notification is applied whole before the next one starts.
-    let queue: Promise<unknown> = Promise.resolve();
-    const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
-      const p = queue.then(fn);
-      queue = p.catch(() => {});
-      return p;
-    };
+    const exclusive = groupCommit(store);
     const handle = async (
       platform: Platform,
       raw: Buffer,
