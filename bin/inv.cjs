@@ -101,6 +101,13 @@ function run() {
     process.exit(130);
   });
   process.on('SIGTERM', () => {
+    // inv serve drains its requests and ends by itself; a second SIGTERM ends it at once.
+    const drain = interrupt.onTerm;
+    if (drain) {
+      interrupt.onTerm = undefined;
+      drain();
+      return;
+    }
     stderr.write(`inv: stopped (SIGTERM); ${interrupt.note}\n`);
     process.exit(143);
   });

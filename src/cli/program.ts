@@ -322,9 +322,48 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     .description('apply a stream of NDJSON events in one process, one result line per event')
     .argument('<file>', 'a file, or - for stdin')
     .option('--stop-on-error', 'stop at the first event that fails')
+    .option(
+      '--from <platform>',
+      "a platform's notifications instead of inv's events: stripe, shopify or woocommerce (NDJSON or a JSON list)",
+    )
+    .option('--accept-test-events', 'apply test data too (Stripe livemode false, Shopify test true)')
     .action(
       run(async (ctx, [file], o) =>
-        (await import('../commands/apply.js')).apply({ file, stopOnError: Boolean(o.stopOnError) }, ctx),
+        (await import('../commands/apply.js')).apply(
+          {
+            file,
+            stopOnError: Boolean(o.stopOnError),
+            from: o.from as string | undefined,
+            acceptTestEvents: Boolean(o.acceptTestEvents),
+          },
+          ctx,
+        ),
+      ),
+    );
+
+  add('serve')
+    .description('receive Stripe, Shopify and WooCommerce webhooks, signatures checked, applied exactly once')
+    .option('--host <host>', 'the address to listen on (default 127.0.0.1: this machine only)')
+    .option('--port <port>', 'the port (default 8787; 0: any free port, printed at start)')
+    .option('--log-json', 'one JSON log line per request on stderr instead of text')
+    .option('--accept-test-events', 'apply test data too (Stripe livemode false, Shopify test true)')
+    .option('--max-body <size>', 'refuse bodies over this size with 413 (default 1M)')
+    .option('--max-open <n>', 'answer 503 beyond this many open requests (default 64)')
+    .option('--timeout <seconds>', 'drop a request not received whole within this time (default 10)')
+    .action(
+      run(async (ctx, _a, o) =>
+        (await import('../commands/serve.js')).serve(
+          {
+            host: o.host as string | undefined,
+            port: o.port as string | undefined,
+            logJson: Boolean(o.logJson),
+            acceptTestEvents: Boolean(o.acceptTestEvents),
+            maxBody: o.maxBody as string | undefined,
+            maxOpen: o.maxOpen as string | undefined,
+            timeout: o.timeout as string | undefined,
+          },
+          ctx,
+        ),
       ),
     );
 
@@ -424,6 +463,20 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     .command('list')
     .description('each provider: instant or delayed, payment window, simulation defaults, sources')
     .action(run(async (ctx) => (await import('../commands/provider.js')).listProviders(ctx)));
+  provider
+    .command('methods')
+    .description("the payment method → provider map: inv's defaults and the shop's own")
+    .action(run(async (ctx) => (await import('../commands/provider.js')).listMethods(ctx)));
+  provider
+    .command('map')
+    .description("map a platform's payment method to a provider (default: remove the shop's mapping)")
+    .argument('<method>', 'platform:method, e.g. stripe:oxxo, shopify:paypal, woocommerce:bacs')
+    .argument('<provider>', 'a provider of inv provider list, or default')
+    .action(
+      run(async (ctx, [method, prov]) =>
+        (await import('../commands/provider.js')).mapMethod({ method, provider: prov }, ctx),
+      ),
+    );
   provider
     .command('set')
     .description('add a provider or tune one')

@@ -4,7 +4,7 @@
  * commands, and gets one result line on stdout as soon as it is applied.
  */
 import { createInterface } from 'node:readline';
-import { EXIT, InvError, OutputError, StoreError, invalidInput, writeFailure } from '../core/errors.js';
+import { EXIT, InvError, OutputError, StoreError, UsageError, invalidInput, writeFailure } from '../core/errors.js';
 import { mergeLines } from '../core/lifecycle.js';
 import type { Store } from '../core/ports.js';
 import { checkProviderName } from '../core/providers.js';
@@ -92,7 +92,16 @@ function parseLine(text: string): Event {
   return v as Event;
 }
 
-export async function apply(o: { file: string; stopOnError: boolean }, ctx: Context): Promise<Output> {
+export interface ApplyOptions {
+  file: string;
+  stopOnError: boolean;
+  /** A platform's notifications instead of inv's own events. */
+  from?: string;
+  acceptTestEvents?: boolean;
+}
+
+export async function apply(o: ApplyOptions, ctx: Context): Promise<Output> {
+  if (o.from !== undefined) return applyFrom(o, ctx);
   const { stream: input } = await openSource(o.file, ctx.io.stdin);
   const out = new LineWriter(ctx.io.stdout);
   let firstFailure = 0;
@@ -179,6 +188,86 @@ export async function apply(o: { file: string; stopOnError: boolean }, ctx: Cont
   if (failed > 0)
     ctx.io.stderr.write(
       `inv: ${failed} of ${applied + failed} events failed (see the lines with "ok": false); the others were applied\n`,
+    );
+  else ctx.note(`${applied} applied, 0 failed`);
+  return { json: null, human: () => '', streamed: true, exitCode: firstFailure || EXIT.ok };
+}
+
+/** `inv apply --from stripe|shopify|woocommerce`: a platform's notifications, one result line each. */
+async function applyFrom(o: ApplyOptions, ctx: Context): Promise<Output> {
+  const { PLATFORMS } = await import('../core/payment-methods.js');
+  const platform = PLATFORMS.find((p) => p === o.from);
+  if (!platform) throw new UsageError(`--from "${o.from}": use ${PLATFORMS.join(', ')}`);
+  // Loaded here only: inv's own events never pay for the adapters.
+  const [{ RecordReader, deliveryOf, translate }, { applyPlatform }] = await Promise.all([
+    import('../io/platforms/index.js'),
+    import('./platform-events.js'),
+  ]);
+  const { stream: input } = await openSource(o.file, ctx.io.stdin);
+  const reader = new RecordReader();
+  /** Records as the lines come: NDJSON applied as it arrives, a JSON document once it is whole. */
+  async function* records() {
+    const rl = createInterface({ input, crlfDelay: Infinity });
+    try {
+      for await (const text of rl) yield* reader.push(text);
+    } finally {
+      rl.close();
+    }
+    yield* reader.end();
+  }
+  const out = new LineWriter(ctx.io.stdout);
+  let firstFailure = 0;
+  let applied = 0;
+  let failed = 0;
+  await withStore(ctx.store, async (store) => {
+    if (ctx.io.interrupt)
+      ctx.io.interrupt.note = 'the events reported as applied stay applied; the one under way was rolled back';
+    try {
+      for await (const r of records()) {
+        try {
+          if (r.error) throw r.error;
+          const result = await applyPlatform(store, translate(platform, deliveryOf(platform, r.value)), {
+            nowMs: ctx.clock(),
+            acceptTest: Boolean(o.acceptTestEvents),
+          });
+          applied++;
+          out.push(`${JSON.stringify({ line: r.line, ok: true, result })}\n`);
+        } catch (e) {
+          if (e instanceof StoreError && e.scope === 'store')
+            throw new StoreError(
+              e.code,
+              `record ${r.line} was not applied: ${e.message}; ${applied} were applied`,
+              e.hint,
+            );
+          const err =
+            e instanceof InvError
+              ? e
+              : new InvError('INTERNAL', `internal error: ${(e as Error)?.message ?? String(e)}`, EXIT.internal);
+          failed++;
+          firstFailure ||= err.exitCode;
+          out.push(
+            `${JSON.stringify({ line: r.line, ok: false, error: { code: err.code, message: err.message, details: err.details, hint: err.hint } })}\n`,
+          );
+          if (o.stopOnError) {
+            ctx.note(`stopped at record ${r.line} (--stop-on-error)`);
+            break;
+          }
+        }
+        await out.ready();
+        if (out.failed) break;
+      }
+    } finally {
+      out.close();
+    }
+    await out.settled();
+  });
+  if (out.failed)
+    throw new OutputError(
+      `stdout failed (${writeFailure(out.failed) ?? out.failed.message}): ${thousands(applied)} notifications were applied, ${thousands(out.written)} result lines written`,
+    );
+  if (failed > 0)
+    ctx.io.stderr.write(
+      `inv: ${failed} of ${applied + failed} notifications failed (see the lines with "ok": false); the others were applied\n`,
     );
   else ctx.note(`${applied} applied, 0 failed`);
   return { json: null, human: () => '', streamed: true, exitCode: firstFailure || EXIT.ok };

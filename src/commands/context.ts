@@ -26,6 +26,8 @@ export interface Io {
      * may be on the wire when the signal comes. A second Ctrl-C exits at once.
      */
     stop?: () => void;
+    /** A long-running command (inv serve) that stops by itself on SIGTERM instead of being ended. */
+    onTerm?: () => void;
   };
 }
 

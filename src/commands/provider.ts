@@ -1,9 +1,12 @@
 import { UsageError } from '../core/errors.js';
-import { checkProviderName, mergeCatalogue, tuneProvider, type ProviderKind } from '../core/providers.js';
+import { checkMethod, methodTable } from '../core/payment-methods.js';
+import { checkProviderName, findProvider, mergeCatalogue, tuneProvider, type ProviderKind } from '../core/providers.js';
 import { parseDurationHours } from '../core/values.js';
 import { READ, withStore } from '../store/with-store.js';
 import type { Context } from './context.js';
 import { renderProviders } from '../render/provider.js';
+import { safe } from '../render/style.js';
+import { table } from '../render/table.js';
 import { changed, output, type Output } from './output.js';
 
 export async function listProviders(ctx: Context): Promise<Output> {
@@ -51,5 +54,36 @@ export async function setProvider(o: SetProviderOptions, ctx: Context): Promise<
     (r, s) =>
       `${r.created ? 'added' : 'updated'} provider ${r.provider.name}\n${renderProviders({ providers: [r.provider] }, s)}`,
     `provider ${result.provider.name} was saved`,
+  );
+}
+
+/** `inv provider methods`: the payment method → provider map, default and the shop's. */
+export async function listMethods(ctx: Context): Promise<Output> {
+  const map = await withStore(ctx.store, (store) => store.methodMap(), READ);
+  return output({ methods: methodTable(map) }, (r) =>
+    table(
+      ['method', 'provider', 'source'],
+      r.methods.map((m) => [safe(m.method), m.provider, m.source]),
+    ),
+  );
+}
+
+/** `inv provider map stripe:oxxo oxxo`: the shop's own mapping (`default` removes it). */
+export async function mapMethod(o: { method: string; provider: string }, ctx: Context): Promise<Output> {
+  const method = checkMethod(o.method);
+  const provider = o.provider === 'default' ? null : checkProviderName(o.provider);
+  const before = await withStore(ctx.store, async (store) => {
+    // Only a provider of the catalogue: orders placed with an unknown one would be refused later, one by one.
+    if (provider !== null) findProvider(mergeCatalogue(await store.customProviders()), provider);
+    return store.mapMethod(method, provider);
+  });
+  const result = { method, provider, before };
+  return changed(
+    result,
+    (r) =>
+      r.provider === null
+        ? `${r.method}: the shop's mapping ${r.before ?? '(none)'} was removed; the default map applies`
+        : `${r.method}: ${r.before ?? 'default'} → ${r.provider}`,
+    `payment method ${method} was mapped`,
   );
 }

@@ -5,6 +5,7 @@
 export type ErrorCode =
   | 'USAGE'
   | 'INVALID_INPUT'
+  | 'CANNOT_MAP'
   | 'OUT_OF_STOCK'
   | 'UNKNOWN_SKU'
   | 'UNKNOWN_ORDER'
@@ -58,6 +59,15 @@ export class UsageError extends InvError {
 
 export function invalidInput(message: string, details: unknown[] = [], hint?: string): UsageError {
   return new UsageError(message, { code: 'INVALID_INPUT', details, hint });
+}
+
+/**
+ * Exit 2: a platform's event that inv reads but cannot turn into its own yet (no
+ * line items, an unknown payment method): the shop can fix it, and the
+ * platform's retry then lands (`inv serve` answers 422 so that it retries).
+ */
+export function cannotMap(message: string, details: unknown[] = [], hint?: string): UsageError {
+  return new UsageError(message, { code: 'CANNOT_MAP', details, hint });
 }
 
 /** Exit 3: well-formed, but a business rule says no. */

@@ -136,6 +136,10 @@ export interface Store {
   cancelWindow(id: number): Promise<ScheduleWindow>;
 
   customProviders(): Promise<Provider[]>;
+  /** The shop's payment method → provider mappings (`inv provider map`), over the default map of core/payment-methods.ts. */
+  methodMap(): Promise<Record<string, string>>;
+  /** Maps one payment method (`stripe:oxxo`) to a provider; null removes the shop's mapping. Returns the shop's mapping before. */
+  mapMethod(method: string, provider: string | null): Promise<string | null>;
 
   listStock(q: { skus?: string[]; nowMs: number }): Promise<StockItem[]>;
   /** Every SKU in order, one at a time, for exports of any size. */
@@ -182,6 +186,16 @@ export interface Store {
   history(sku: string): Promise<{ sku: string; movements: Movement[] }>;
   verify(): Promise<Problem[]>;
   isEmpty(): Promise<boolean>;
+
+  /**
+   * Group commit: runs `fn`'s calls of this store in one write transaction,
+   * made durable by one commit. Each call keeps its own all-or-nothing (a
+   * savepoint), so a call that fails undoes only itself; `fn`'s result comes
+   * after the commit, and if the commit fails nothing of it happened. `fn` may
+   * run again (PostgreSQL retries a serialization failure), so it starts afresh.
+   * Nothing else may use the store while `fn` runs.
+   */
+  group<T>(fn: () => Promise<T>): Promise<T>;
 
   placeOrder(p: PlaceInput): Promise<OrderDoc>;
   notify(n: NotifyInput): Promise<OrderDoc>;

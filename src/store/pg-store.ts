@@ -589,6 +589,33 @@ export class PgStore implements Store {
     return this.read(() => this.custom());
   }
 
+  // Payment method mappings are settings rows `method:<platform:method>` (as in SQLite).
+  methodMap(): Promise<Record<string, string>> {
+    return this.read(async () => {
+      const rows = await this.q<{ key: string; value: string }>(
+        `SELECT key, value FROM settings WHERE key >= 'method:' AND key < 'method;' ORDER BY key`,
+      );
+      return Object.fromEntries(rows.map((r) => [r.key.slice('method:'.length), r.value]));
+    });
+  }
+
+  mapMethod(method: string, provider: string | null): Promise<string | null> {
+    return this.write(async () => {
+      const key = `method:${method}`;
+      const before =
+        ((await this.q(`SELECT value FROM settings WHERE key = $1 FOR UPDATE`, [key]))[0]?.value as
+          | string
+          | undefined) ?? null;
+      if (provider === null) await this.q(`DELETE FROM settings WHERE key = $1`, [key]);
+      else
+        await this.q(
+          `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+          [key, provider],
+        );
+      return before;
+    });
+  }
+
   tuneProvider(
     name: string,
     tune: (existing: Provider | undefined) => Provider,
@@ -892,6 +919,11 @@ export class PgStore implements Store {
         [...values, before.expiresAt, before.lines.map((l) => l.sku)],
       );
     } else this.later(update, values);
+  }
+
+  /** Group commit: the calls inside become savepoints of one transaction (see transaction()). */
+  group<T>(fn: () => Promise<T>): Promise<T> {
+    return this.transaction(fn);
   }
 
   placeOrder(p: PlaceInput): Promise<OrderDoc> {

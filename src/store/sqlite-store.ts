@@ -5,7 +5,7 @@
  * from src/core; this file only reads, applies and records them.
  */
 import type { Statement } from 'better-sqlite3';
-import { RefusedError } from '../core/errors.js';
+import { RefusedError, StoreError } from '../core/errors.js';
 import type { OrderStatus } from '../core/lifecycle.js';
 import { mergeLines, type MovementReason } from '../core/lifecycle.js';
 import type { Mode, Policy, ScheduleWindow } from '../core/modes.js';
@@ -339,6 +339,31 @@ export class SqliteStore implements Store {
 
   async customProviders(): Promise<Provider[]> {
     return this.read(() => this.custom());
+  }
+
+  // Payment method mappings are settings rows `method:<platform:method>`: no table of their own.
+  async methodMap(): Promise<Record<string, string>> {
+    return this.read(() => {
+      const rows = this.q(`SELECT key, value FROM settings WHERE key >= 'method:' AND key < 'method;'`).all() as {
+        key: string;
+        value: string;
+      }[];
+      return Object.fromEntries(rows.map((r) => [r.key.slice('method:'.length), r.value]));
+    });
+  }
+
+  async mapMethod(method: string, provider: string | null): Promise<string | null> {
+    return this.write(() => {
+      const key = `method:${method}`;
+      const before =
+        (this.q(`SELECT value FROM settings WHERE key = ?`).get(key) as { value: string } | undefined)?.value ?? null;
+      if (provider === null) this.q(`DELETE FROM settings WHERE key = ?`).run(key);
+      else
+        this.q(
+          `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+        ).run(key, provider);
+      return before;
+    });
   }
 
   // ── stock ─────────────────────────────────────────────────────────────────
@@ -695,6 +720,27 @@ export class SqliteStore implements Store {
     this.q(
       `UPDATE orders SET status = ?, holding = ?, updated_at = ?, oversold_units = ?, late_payment = ? WHERE id = ?`,
     ).run(o.status, o.holding ? 1 : 0, o.updatedAt, o.oversoldUnits, o.latePayment ? 1 : 0, o.id);
+  }
+
+  async group<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.db.inTransaction) return fn();
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      throw mapSqliteError(e, this.path);
+    }
+    // Each method's transaction becomes a savepoint inside this one (better-sqlite3 nests them).
+    try {
+      const r = await fn();
+      // A disk full or an I/O error can end the transaction under a savepoint: then nothing is committed.
+      if (!this.db.inTransaction)
+        throw new StoreError('STORE_UNAVAILABLE', `${this.path}: the transaction was lost; nothing was changed`);
+      this.db.exec('COMMIT');
+      return r;
+    } catch (e) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw mapSqliteError(e, this.path);
+    }
   }
 
   async placeOrder(p: PlaceInput): Promise<OrderDoc> {

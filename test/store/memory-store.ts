@@ -64,6 +64,7 @@ interface Data {
   orders: Map<string, OrderState>;
   pending: Pend[];
   events: Map<string, { orderId: string; transition: string }>;
+  methods: Map<string, string>;
 }
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -81,6 +82,7 @@ export class MemoryStore implements Store {
     orders: new Map(),
     pending: [],
     events: new Map(),
+    methods: new Map(),
   };
 
   close(): void {}
@@ -210,6 +212,21 @@ export class MemoryStore implements Store {
   }
   customProviders(): Promise<Provider[]> {
     return this.view((d) => [...d.providers.values()].sort((a, b) => byKey(a.name, b.name)));
+  }
+  /** Each call is its own copy-on-write transaction already; there is no disk to share a commit. */
+  group<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+  methodMap(): Promise<Record<string, string>> {
+    return this.view((d) => Object.fromEntries([...d.methods].sort(([a], [b]) => byKey(a, b))));
+  }
+  mapMethod(method: string, provider: string | null): Promise<string | null> {
+    return this.tx((d) => {
+      const before = d.methods.get(method) ?? null;
+      if (provider === null) d.methods.delete(method);
+      else d.methods.set(method, provider);
+      return before;
+    });
   }
   tuneProvider(name: string, tune: (existing: Provider | undefined) => Provider) {
     return this.tx((d) => {

@@ -1,0 +1,142 @@
+// inv serve: events/s and per-request latency (p50/p99) of signed Stripe
+// notifications from 50 concurrent senders × 2,000 events each, against
+// `inv apply --from stripe` of the same events in the same run (events/s of the
+// whole file; latency of one event at a time through a pipe, as a queue feeds it).
+// Both end states must agree and verify; every request must be answered 200.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, benchEnv, row, scratch, timed } from './lib.mjs';
+import { SECRET, percentile, send, startServe, workload } from './webhook-load.mjs';
+
+const NOW = '2026-12-03T10:00:00Z';
+const NOW_SEC = Date.parse(NOW) / 1000;
+const SKUS = 100;
+
+function seed(dir, name) {
+  const db = join(dir, name);
+  const env = benchEnv(dir, { INV_NOW: NOW });
+  const stock = Array.from({ length: SKUS }, (_, i) => ({ sku: `S${i}`, qty: 1_000_000 }));
+  const r = timed(process.execPath, [BIN, '--db', db, 'import', '-', '--format', 'json'], {
+    env,
+    input: JSON.stringify(stock),
+  });
+  if (r.code !== 0) throw new Error(`seeding failed: ${r.stderr}`);
+  timed(process.execPath, [BIN, '--db', db, 'set-mode', 'on-order'], { env });
+  return db;
+}
+
+const state = (dir, db) => {
+  const env = benchEnv(dir, { INV_NOW: NOW });
+  const stock = timed(process.execPath, [BIN, '--db', db, 'stock', '--json'], { env }).stdout;
+  const ok = JSON.parse(timed(process.execPath, [BIN, '--db', db, 'verify', '--json'], { env }).stdout).ok;
+  return { stock, ok };
+};
+
+/** Per-event latency of `inv apply --from stripe -` fed one event at a time (the next sent when the last is answered). */
+async function pipeLatencies(dir, db, bodies) {
+  const p = spawn(process.execPath, [BIN, '--db', db, 'apply', '--from', 'stripe', '-'], {
+    env: benchEnv(dir, { INV_NOW: NOW }),
+  });
+  const ms = [];
+  let buf = '';
+  let waiting = null;
+  p.stdout.on('data', (d) => {
+    buf += d;
+    if (buf.includes('\n') && waiting) {
+      buf = buf.slice(buf.indexOf('\n') + 1);
+      const w = waiting;
+      waiting = null;
+      w();
+    }
+  });
+  for (const b of bodies) {
+    const t0 = performance.now();
+    await new Promise((resolve) => {
+      waiting = resolve;
+      p.stdin.write(`${b}\n`);
+    });
+    ms.push(performance.now() - t0);
+  }
+  p.stdin.end();
+  await new Promise((r) => p.on('close', r));
+  return ms;
+}
+
+export default async function serveBench({ quick }) {
+  const senders = 50;
+  const total = senders * (quick ? 40 : 2000);
+  const { dir, cleanup } = scratch();
+  try {
+    const bodies = workload(total, SKUS);
+    // inv serve, 50 concurrent senders.
+    const served = seed(dir, 'served.db');
+    const server = startServe(BIN, ['--db', served], {
+      ...benchEnv(dir, { INV_NOW: NOW, INV_STRIPE_WEBHOOK_SECRET: SECRET }),
+    });
+    const url = await server.ready;
+    const t0 = performance.now();
+    const results = await send(url, bodies, senders, NOW_SEC);
+    const serveSec = (performance.now() - t0) / 1000;
+    server.proc.kill('SIGTERM');
+    await server.exited;
+    const bad = results.filter((r) => r.status !== 200).length;
+    if (bad > 0) throw new Error(`${bad} requests were not answered 200`);
+    const lat = results.map((r) => r.ms);
+
+    // inv apply --from stripe, the same events from a file.
+    const applied = seed(dir, 'applied.db');
+    const file = join(dir, 'events.ndjson');
+    writeFileSync(file, bodies.join('\n'));
+    const a = timed(process.execPath, [BIN, '--db', applied, 'apply', '--from', 'stripe', file], {
+      env: benchEnv(dir, { INV_NOW: NOW }),
+    });
+    if (a.code !== 0) throw new Error(`apply failed: ${a.stderr.slice(0, 500)}`);
+    const applySec = a.ms / 1000;
+    const s1 = state(dir, served);
+    const s2 = state(dir, applied);
+    const same = s1.ok && s2.ok && s1.stock === s2.stock;
+
+    // Latency of apply as a pipe consumer, on a sample of the events (a fresh store).
+    const piped = seed(dir, 'piped.db');
+    const pl = await pipeLatencies(dir, piped, bodies.slice(0, Math.min(2000, bodies.length)));
+
+    const label = `${senders} senders × ${total / senders} signed events`;
+    const serveRate = total / serveSec;
+    const applyRate = total / applySec;
+    return [
+      row(
+        'serve',
+        `inv serve events/s, ${label}`,
+        serveRate,
+        'events/s',
+        'inv apply --from stripe, same events',
+        applyRate,
+        'report; same end state',
+        same,
+      ),
+      row(
+        'serve',
+        'inv serve p50 latency (under 50 senders)',
+        percentile(lat, 50),
+        'ms',
+        'inv apply, one event at a time through a pipe',
+        percentile(pl, 50),
+        'report',
+        undefined,
+      ),
+      row(
+        'serve',
+        'inv serve p99 latency (under 50 senders)',
+        percentile(lat, 99),
+        'ms',
+        'inv apply, one event at a time through a pipe',
+        percentile(pl, 99),
+        'report',
+        undefined,
+      ),
+    ];
+  } finally {
+    cleanup();
+  }
+}
