@@ -14,7 +14,7 @@
  * `lock_timeout` is INV_BUSY_TIMEOUT.
  */
 import pg from 'pg';
-import { RefusedError, StoreError } from '../core/errors.js';
+import { RefusedError, StoreError, failsTheStore } from '../core/errors.js';
 import { type MovementReason, mergeLines, type OrderStatus } from '../core/lifecycle.js';
 import type { Mode, Policy, ScheduleWindow } from '../core/modes.js';
 import {
@@ -36,6 +36,7 @@ import {
   unknownSku,
 } from '../core/orders.js';
 import type {
+  BatchOutcome,
   Adjusted,
   BackupInfo,
   ImportBatch,
@@ -258,6 +259,27 @@ export class PgStore implements Store {
         this.depth--;
       }
     }
+  }
+
+  /**
+   * Group commit: one transaction, a savepoint per operation. A retry (a
+   * serialization failure, a deadlock) runs the whole batch again from the
+   * start, so the outcomes are gathered afresh each time.
+   */
+  async batch<T>(ops: readonly (() => Promise<T>)[], o: { stopOnFailure?: boolean } = {}): Promise<BatchOutcome<T>[]> {
+    return this.transaction(async () => {
+      const out: BatchOutcome<T>[] = [];
+      for (const op of ops) {
+        try {
+          out.push({ ok: true, value: await this.transaction(op) });
+        } catch (error) {
+          if (failsTheStore(error)) throw error;
+          out.push({ ok: false, error });
+          if (o.stopOnFailure) break;
+        }
+      }
+      return out;
+    });
   }
 
   private write<T>(fn: () => Promise<T>): Promise<T> {

@@ -5,12 +5,13 @@
  * from src/core; this file only reads, applies and records them.
  */
 import type { Statement } from 'better-sqlite3';
-import { RefusedError } from '../core/errors.js';
+import { RefusedError, failsTheStore } from '../core/errors.js';
 import type { OrderStatus } from '../core/lifecycle.js';
 import { mergeLines, type MovementReason } from '../core/lifecycle.js';
 import type { Mode, Policy, ScheduleWindow } from '../core/modes.js';
 import type {
   BackupInfo,
+  BatchOutcome,
   Adjusted,
   Movement,
   NotifyInput,
@@ -198,6 +199,47 @@ export class SqliteStore implements Store {
     } catch (e) {
       throw mapSqliteError(e, this.path);
     }
+  }
+
+  /**
+   * One BEGIN IMMEDIATE … COMMIT around many operations: one fsync for them all.
+   * Each runs in a savepoint of its own, inside which the store's methods nest
+   * theirs (better-sqlite3 turns a transaction inside a transaction into a
+   * savepoint). Their SQL runs synchronously, so nothing else reaches this
+   * connection between BEGIN and COMMIT although the operations are awaited.
+   */
+  async batch<T>(ops: readonly (() => Promise<T>)[], o: { stopOnFailure?: boolean } = {}): Promise<BatchOutcome<T>[]> {
+    const out: BatchOutcome<T>[] = [];
+    try {
+      this.q('BEGIN IMMEDIATE').run();
+      try {
+        for (const op of ops) {
+          this.q('SAVEPOINT batch_op').run();
+          try {
+            const value = await op();
+            this.q('RELEASE batch_op').run();
+            out.push({ ok: true, value });
+          } catch (error) {
+            // SQLite ends the whole transaction itself on some errors (a full disk, an I/O error).
+            if (failsTheStore(error) || !this.db.inTransaction) throw error;
+            this.q('ROLLBACK TO batch_op').run();
+            this.q('RELEASE batch_op').run();
+            out.push({ ok: false, error });
+            if (o.stopOnFailure) break;
+          }
+        }
+        this.q('COMMIT').run();
+      } finally {
+        if (this.db.inTransaction) {
+          this.db.exec('ROLLBACK');
+          // What the batch read of the configuration may have been rolled back with it.
+          this.config = undefined;
+        }
+      }
+    } catch (e) {
+      throw mapSqliteError(e, this.path);
+    }
+    return out;
   }
 
   private read<T>(fn: () => T): T {

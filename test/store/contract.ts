@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvError } from '../../src/core/errors.js';
+import { InvError, StoreError } from '../../src/core/errors.js';
 import type { Mode } from '../../src/core/modes.js';
 import type { Store } from '../../src/core/ports.js';
 import { tuneProvider } from '../../src/core/providers.js';
@@ -312,6 +312,67 @@ export function storeContract(name: string, open: () => Promise<Store>, o: { run
         for await (const i of store.iterateStock(T0)) streamed.push(i.sku);
         expect(streamed).toEqual(['A', 'N']);
         expect(await store.isEmpty()).toBe(false);
+      }));
+
+    it('batch: one transaction, a savepoint per operation; a refused one rolls back alone, a store failure all', () =>
+      using(async (store) => {
+        await store.setBaseMode('on-order');
+        const place = (id: string, qty: number) => () =>
+          store.placeOrder({ id, provider: 'boleto', lines: [{ sku: 'A', qty }], nowMs: T0 });
+        const outcomes = await store.batch<unknown>([
+          () => store.adjustStock({ sku: 'A', set: 5, nowMs: T0 }),
+          place('b1', 2),
+          place('b2', 9),
+          () => store.adjustStock({ sku: 'B', add: 1, nowMs: T0 }),
+          place('b3', 3),
+          () => store.notify({ id: 'b1', transition: 'pay', eventId: 'e1', nowMs: T0 }),
+        ]);
+        expect(outcomes.map((r) => (r.ok ? 'ok' : (r.error as InvError).code))).toEqual([
+          'ok',
+          'ok',
+          'OUT_OF_STOCK',
+          'UNKNOWN_SKU',
+          'ok',
+          'ok',
+        ]);
+        expect((await store.listStock({ nowMs: T0 }))[0]).toMatchObject({ sku: 'A', onHand: 3, reserved: 3 });
+        await expect(store.getOrder('b2', T0)).rejects.toMatchObject({ code: 'UNKNOWN_ORDER' });
+        expect(await store.verify()).toEqual([]);
+
+        // --stop-on-error: nothing after the first refusal runs.
+        let ran = 0;
+        await store.adjustStock({ sku: 'A', add: 10, nowMs: T0 });
+        const stopped = await store.batch<unknown>(
+          [
+            place('c1', 1),
+            place('c2', 99),
+            async () => {
+              ran++;
+              return store.adjustStock({ sku: 'A', add: 1, nowMs: T0 });
+            },
+          ],
+          { stopOnFailure: true },
+        );
+        expect(stopped.map((r) => r.ok)).toEqual([true, false]);
+        expect(ran).toBe(0);
+        expect((await store.getOrder('c1', T0)).status).toBe('pending');
+
+        // The store itself failing: the whole batch is gone, and the error is thrown.
+        const movements = (await store.history('A')).movements.length;
+        await expect(
+          store.batch<unknown>([
+            place('d1', 1),
+            async () => {
+              throw new StoreError('STORE_UNAVAILABLE', 'the disk is full');
+            },
+            place('d2', 1),
+          ]),
+        ).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+        await expect(store.getOrder('d1', T0)).rejects.toMatchObject({ code: 'UNKNOWN_ORDER' });
+        expect((await store.history('A')).movements.length).toBe(movements);
+        // And the store goes on serving.
+        expect(await store.batch([place('d3', 1)])).toMatchObject([{ ok: true }]);
+        expect(await store.verify()).toEqual([]);
       }));
 
     it('for any sequence of adjustments, orders and notifications, stock equals the ledger and every hold ends once', async () => {

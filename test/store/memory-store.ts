@@ -25,6 +25,7 @@ import {
 } from '../../src/core/orders.js';
 import type {
   Adjusted,
+  BatchOutcome,
   ImportBatch,
   NotifyInput,
   OrderDoc,
@@ -34,7 +35,7 @@ import type {
   Store,
   TableRows,
 } from '../../src/core/ports.js';
-import { RefusedError } from '../../src/core/errors.js';
+import { RefusedError, failsTheStore } from '../../src/core/errors.js';
 import { findProvider, mergeCatalogue, type Provider } from '../../src/core/providers.js';
 import { adjustment } from '../../src/core/stock.js';
 
@@ -82,6 +83,33 @@ export class MemoryStore implements Store {
   };
 
   close(): void {}
+
+  /**
+   * A batch keeps the data it started from (the transaction) and, before each
+   * operation, the data as it was then (the savepoint): every operation swaps in
+   * a new copy, so going back is putting the old one back.
+   */
+  async batch<T>(ops: readonly (() => Promise<T>)[], o: { stopOnFailure?: boolean } = {}): Promise<BatchOutcome<T>[]> {
+    const start = this.d;
+    const out: BatchOutcome<T>[] = [];
+    try {
+      for (const op of ops) {
+        const savepoint = this.d;
+        try {
+          out.push({ ok: true, value: await op() });
+        } catch (error) {
+          if (failsTheStore(error)) throw error;
+          this.d = savepoint;
+          out.push({ ok: false, error });
+          if (o.stopOnFailure) break;
+        }
+      }
+    } catch (e) {
+      this.d = start;
+      throw e;
+    }
+    return out;
+  }
 
   /** Runs `fn` on a copy of the data; the copy becomes the store only if `fn` succeeds. */
   private async tx<T>(fn: (d: Data) => T): Promise<T> {
