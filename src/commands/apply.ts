@@ -67,6 +67,7 @@ export async function applyEvent(store: Store, e: Event, defaultNowMs: number, i
         set: int(e, 'qty'),
         name: optStr(e, 'name', checkName),
         note: optStr(e, 'reason', (s) => s),
+        eventId: optStr(e, 'event', checkEventId),
         nowMs,
       });
     case 'stock-add':
@@ -74,6 +75,7 @@ export async function applyEvent(store: Store, e: Event, defaultNowMs: number, i
         sku: str(e, 'sku', checkSku),
         add: int(e, 'delta'),
         note: optStr(e, 'reason', (s) => s),
+        eventId: optStr(e, 'event', checkEventId),
         nowMs,
       });
     default:

@@ -77,6 +77,8 @@ export interface Adjusted {
   after: number;
   reserved: number;
   available: number;
+  /** The change was applied before under the same event id: nothing changed now (absent otherwise). */
+  duplicate?: true;
 }
 
 /** What a backup file holds, checked before anything is replaced. */
@@ -184,12 +186,15 @@ export interface Store {
     name?: string;
     lowStock?: number | null;
     note?: string;
+    /** Applied at most once under this id (inv apply's `event`): the same change again is a duplicate. */
+    eventId?: string;
     nowMs: number;
   }): Promise<Adjusted>;
   history(sku: string): Promise<{ sku: string; movements: Movement[] }>;
   verify(): Promise<Problem[]>;
   isEmpty(): Promise<boolean>;
 
+  /** The same order placed again under its id (same provider and lines) is a duplicate, not a conflict. */
   placeOrder(p: PlaceInput): Promise<OrderDoc>;
   notify(n: NotifyInput): Promise<OrderDoc>;
   expireDue(nowMs: number): Promise<string[]>;

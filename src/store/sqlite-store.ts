@@ -24,11 +24,12 @@ import type {
   TableRows,
 } from '../core/ports.js';
 import { findProvider, mergeCatalogue, type Provider } from '../core/providers.js';
-import { adjustment } from '../core/stock.js';
+import { adjustedAgain, adjustment, stockEventSeen, type SeenStockEvent } from '../core/stock.js';
 import {
   orderDoc,
   orderExists,
   outOfStock,
+  placeAgain,
   planExpiry,
   planNotify,
   planPlace,
@@ -516,10 +517,27 @@ export class SqliteStore implements Store {
     name?: string;
     lowStock?: number | null;
     note?: string;
+    eventId?: string;
     nowMs: number;
   }): Promise<Adjusted> {
     return this.write(() => {
       let row = this.skuRow(a.sku, a.nowMs);
+      const kind = a.set !== undefined ? 'set' : 'add';
+      if (a.eventId !== undefined) {
+        const seen = this.q(`SELECT sku, kind FROM stock_events WHERE event_id = ?`).get(a.eventId) as
+          | SeenStockEvent
+          | undefined;
+        if (stockEventSeen(a.eventId, seen, { sku: a.sku, kind })) {
+          if (!row) throw unknownSku(a.sku);
+          return adjustedAgain({ sku: a.sku, name: row.name, onHand: row.on_hand, reserved: row.reserved - row.due });
+        }
+        this.q(`INSERT INTO stock_events (event_id, sku, kind, at) VALUES (?, ?, ?, ?)`).run(
+          a.eventId,
+          a.sku,
+          kind,
+          a.nowMs,
+        );
+      }
       const created = !row;
       if (!row) {
         if (a.set === undefined) throw unknownSku(a.sku, `create it with: inv stock set ${a.sku} QTY`);
@@ -716,7 +734,7 @@ export class SqliteStore implements Store {
       } catch (e) {
         // The primary key says it, in the same statement: no separate look-up first.
         if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
-        throw orderExists(p.id);
+        return placeAgain(this.mustOrder(p.id), { provider: provider.name, lines: p.lines }, p.nowMs);
       }
       // Check and take in one conditional UPDATE, under the write lock.
       const take = this.q(TAKE_IF_AVAILABLE);

@@ -53,8 +53,8 @@ export function mixedStream(n = 2600): string {
           id: `o${rnd(orders + 1)}`,
           provider: 'card',
           items: [
-            { sku: 'S1', qty: 1 },
-            { sku: 'S2', qty: 1 },
+            { sku: 'S1', qty: 4 },
+            { sku: 'S2', qty: 4 },
           ],
           at: t,
         }),

@@ -340,6 +340,8 @@ describe('inv apply', () => {
     p.stdin.write(
       `${JSON.stringify({ type: 'place', id: 'early', provider: 'card', items: [{ sku: 'TEE', qty: 1 }] })}\n`,
     );
+    // The first answer, then a pause: however slowly the process starts, the two events are apart.
+    while (!out.includes('\n')) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 1200));
     p.stdin.end(
       `${JSON.stringify({ type: 'place', id: 'late', provider: 'card', items: [{ sku: 'TEE', qty: 1 }] })}\n`,

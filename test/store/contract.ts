@@ -314,6 +314,66 @@ export function storeContract(name: string, open: () => Promise<Store>, o: { run
         expect(await store.isEmpty()).toBe(false);
       }));
 
+    it('replays are exactly once: the same place under its id, and stock changes under an event id, are duplicates', () =>
+      using(async (store) => {
+        await store.setBaseMode('on-order');
+        const set = await store.adjustStock({ sku: 'A', set: 5, name: 'Mug', eventId: 's1', nowMs: T0 });
+        expect(set).toMatchObject({ created: true, after: 5 });
+        expect(set).not.toHaveProperty('duplicate');
+        const place = { id: 'r1', provider: 'boleto', lines: [{ sku: 'A', qty: 2 }], nowMs: T0 };
+        expect((await store.placeOrder(place)).duplicate).toBe(false);
+        await store.adjustStock({ sku: 'A', add: 3, eventId: 'a1', nowMs: T0 });
+        const count = (await store.history('A')).movements.length;
+        // The same events again, later: nothing changes, and each says it was a duplicate.
+        expect(await store.adjustStock({ sku: 'A', set: 5, name: 'Mug', eventId: 's1', nowMs: T0 + H })).toEqual({
+          sku: 'A',
+          name: 'Mug',
+          created: false,
+          before: 8,
+          after: 8,
+          reserved: 2,
+          available: 6,
+          duplicate: true,
+        });
+        expect(await store.adjustStock({ sku: 'A', add: 3, eventId: 'a1', nowMs: T0 + H })).toMatchObject({
+          after: 8,
+          duplicate: true,
+        });
+        // The lines in another order, or one SKU split in two, are the same order.
+        expect(
+          await store.placeOrder({
+            ...place,
+            lines: [
+              { sku: 'A', qty: 1 },
+              { sku: 'A', qty: 1 },
+            ],
+            nowMs: T0 + H,
+          }),
+        ).toMatchObject({ id: 'r1', status: 'pending', reserved: 2, duplicate: true });
+        expect((await store.history('A')).movements.length).toBe(count);
+        // Anything else under a taken id is refused, as before.
+        await expect(store.placeOrder({ ...place, lines: [{ sku: 'A', qty: 3 }] })).rejects.toMatchObject({
+          code: 'ORDER_EXISTS',
+        });
+        await expect(store.placeOrder({ ...place, provider: 'card' })).rejects.toMatchObject({
+          code: 'ORDER_EXISTS',
+        });
+        await expect(store.adjustStock({ sku: 'A', add: 4, eventId: 's1', nowMs: T0 })).rejects.toMatchObject({
+          code: 'EVENT_CONFLICT',
+        });
+        await store.adjustStock({ sku: 'B', set: 1, nowMs: T0 });
+        await expect(store.adjustStock({ sku: 'B', add: 3, eventId: 'a1', nowMs: T0 })).rejects.toMatchObject({
+          code: 'EVENT_CONFLICT',
+        });
+        // A refused change does not keep its id: sent again once it can be applied, it is.
+        await expect(store.adjustStock({ sku: 'A', set: 1, eventId: 's2', nowMs: T0 })).rejects.toMatchObject({
+          code: 'BELOW_RESERVED',
+        });
+        expect(await store.adjustStock({ sku: 'A', set: 2, eventId: 's2', nowMs: T0 })).toMatchObject({ after: 2 });
+        expect((await store.history('A')).movements.length).toBe(count + 1);
+        expect(await store.verify()).toEqual([]);
+      }));
+
     it('batch: one transaction, a savepoint per operation; a refused one rolls back alone, a store failure all', () =>
       using(async (store) => {
         await store.setBaseMode('on-order');

@@ -16,6 +16,7 @@ import {
   orderDoc,
   orderExists,
   outOfStock,
+  placeAgain,
   planExpiry,
   planNotify,
   planPlace,
@@ -37,7 +38,7 @@ import type {
 } from '../../src/core/ports.js';
 import { RefusedError, failsTheStore } from '../../src/core/errors.js';
 import { findProvider, mergeCatalogue, type Provider } from '../../src/core/providers.js';
-import { adjustment } from '../../src/core/stock.js';
+import { adjustedAgain, adjustment, stockEventSeen, type SeenStockEvent } from '../../src/core/stock.js';
 
 interface Sku {
   name: string;
@@ -63,6 +64,7 @@ interface Data {
   orders: Map<string, OrderState>;
   pending: Pend[];
   events: Map<string, { orderId: string; transition: string }>;
+  stockEvents: Map<string, SeenStockEvent>;
 }
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -80,6 +82,7 @@ export class MemoryStore implements Store {
     orders: new Map(),
     pending: [],
     events: new Map(),
+    stockEvents: new Map(),
   };
 
   close(): void {}
@@ -279,10 +282,19 @@ export class MemoryStore implements Store {
     name?: string;
     lowStock?: number | null;
     note?: string;
+    eventId?: string;
     nowMs: number;
   }): Promise<Adjusted> {
     return this.tx((d) => {
       let s = d.skus.get(a.sku);
+      const kind = a.set !== undefined ? 'set' : 'add';
+      if (a.eventId !== undefined) {
+        if (stockEventSeen(a.eventId, d.stockEvents.get(a.eventId), { sku: a.sku, kind })) {
+          if (!s) throw unknownSku(a.sku);
+          return adjustedAgain({ sku: a.sku, ...s, reserved: s.reserved - this.dueHeld(d, a.sku, a.nowMs) });
+        }
+        d.stockEvents.set(a.eventId, { sku: a.sku, kind });
+      }
       const created = !s;
       if (!s) {
         if (a.set === undefined) throw unknownSku(a.sku);
@@ -368,7 +380,8 @@ export class MemoryStore implements Store {
         if (d.orders.has(p.id)) throw orderExists(p.id);
         throw e;
       }
-      if (d.orders.has(p.id)) throw orderExists(p.id);
+      const existing = d.orders.get(p.id);
+      if (existing) return placeAgain(existing, { provider: provider.name, lines: p.lines }, p.nowMs);
       const plan = planPlace({
         id: p.id,
         provider,
