@@ -194,9 +194,12 @@ export class SqliteStore implements Store {
     return s;
   }
 
+  /** Inside a batch: each operation has its savepoint already, so a method needs no second one. */
+  private batching = false;
+
   private write<T>(fn: () => T): T {
     try {
-      return this.tx.immediate(fn) as T;
+      return this.batching ? fn() : (this.tx.immediate(fn) as T);
     } catch (e) {
       throw mapSqliteError(e, this.path);
     }
@@ -211,8 +214,10 @@ export class SqliteStore implements Store {
    */
   async batch<T>(ops: readonly (() => Promise<T>)[], o: { stopOnFailure?: boolean } = {}): Promise<BatchOutcome<T>[]> {
     const out: BatchOutcome<T>[] = [];
+    if (this.batching) throw new Error('a batch inside a batch');
     try {
       this.q('BEGIN IMMEDIATE').run();
+      this.batching = true;
       try {
         for (const op of ops) {
           this.q('SAVEPOINT batch_op').run();
@@ -231,6 +236,7 @@ export class SqliteStore implements Store {
         }
         this.q('COMMIT').run();
       } finally {
+        this.batching = false;
         if (this.db.inTransaction) {
           this.db.exec('ROLLBACK');
           // What the batch read of the configuration may have been rolled back with it.

@@ -13,7 +13,7 @@ import { BASE_ENV, BIN, tempStore } from '../helpers.js';
 const T0 = Date.parse('2026-11-27T10:00:00Z');
 const NOW = '2026-12-31T00:00:00Z';
 const SKUS = 60;
-const BATCH = 1000;
+const BATCH = 4000; // lines per batch in src/commands/apply.ts
 
 /** place, pay, fail, stock-add and expire events, each with its id and time; a few lines refused for good. */
 function stream(n: number): string[] {
