@@ -1,16 +1,20 @@
 /**
- * `inv apply`: a stream of NDJSON events in one process. Each event is its own
- * transaction with the same rules (the same store methods) as the single
- * commands, and gets one result line on stdout as soon as it is applied.
+ * `inv apply`: a stream of NDJSON events in one process, with the same rules
+ * (the same store methods) as the single commands. Events are applied in
+ * batches, one transaction each (group commit: one fsync for up to a thousand
+ * events), every event in a savepoint of its own so that a refused one rolls
+ * back alone. Each event gets one result line on stdout, written once the
+ * transaction holding it has committed: a line that says "ok" is durable.
  */
 import { createInterface } from 'node:readline';
 import { EXIT, InvError, OutputError, StoreError, UsageError, invalidInput, writeFailure } from '../core/errors.js';
 import { mergeLines } from '../core/lifecycle.js';
-import type { Store } from '../core/ports.js';
+import type { BatchOutcome, Store } from '../core/ports.js';
 import { checkProviderName } from '../core/providers.js';
 import { checkEventId, checkName, checkOrderId, checkSku, parseInteger, parseTime, thousands } from '../core/values.js';
 import { withStore } from '../store/with-store.js';
 import type { Context, Ids } from './context.js';
+import { lineBatches } from '../io/line-batches.js';
 import { openSource } from '../io/source.js';
 import type { Output } from './output.js';
 import { LineWriter } from './stream.js';
@@ -64,6 +68,7 @@ export async function applyEvent(store: Store, e: Event, defaultNowMs: number, i
         set: int(e, 'qty'),
         name: optStr(e, 'name', checkName),
         note: optStr(e, 'reason', (s) => s),
+        eventId: optStr(e, 'event', checkEventId),
         nowMs,
       });
     case 'stock-add':
@@ -71,6 +76,7 @@ export async function applyEvent(store: Store, e: Event, defaultNowMs: number, i
         sku: str(e, 'sku', checkSku),
         add: int(e, 'delta'),
         note: optStr(e, 'reason', (s) => s),
+        eventId: optStr(e, 'event', checkEventId),
         nowMs,
       });
     default:
@@ -92,6 +98,11 @@ function parseLine(text: string): Event {
   return v as Event;
 }
 
+/** A batch closes at this many lines (one transaction, one fsync for them all: fewer, larger commits cost less per event)… */
+const BATCH_LINES = 4000;
+/** …or this long after its first line when no further line is at hand: a slow stream gets each answer within a few ms. */
+const BATCH_WAIT_MS = 3;
+
 export interface ApplyOptions {
   file: string;
   stopOnError: boolean;
@@ -107,40 +118,70 @@ export async function apply(o: ApplyOptions, ctx: Context): Promise<Output> {
   let firstFailure = 0;
   let applied = 0;
   let failed = 0;
+  /** Lines read so far, and the last line whose batch has committed (its result is then said). */
   let line = 0;
+  let settled = 0;
+  let stopped = false;
   let interrupted = false;
   const said = () =>
-    `${thousands(applied)} events were applied up to line ${line - 1} (${thousands(out.written)} result lines were written)`;
+    `${thousands(applied)} events were applied up to line ${settled} (${thousands(out.written)} result lines were written)`;
   await withStore(ctx.store, async (store) => {
     if (ctx.io.interrupt)
-      ctx.io.interrupt.note = 'the events reported as applied stay applied; the one under way was rolled back';
-    const rl = createInterface({ input, crlfDelay: Infinity });
+      ctx.io.interrupt.note = 'the events reported as applied stay applied; those under way were rolled back';
+    const batches = lineBatches(input, { max: BATCH_LINES, waitMs: BATCH_WAIT_MS });
     if (ctx.io.interrupt)
       ctx.io.interrupt.stop = () => {
         interrupted = true;
-        rl.close();
         // A FIFO with no writer, or a terminal, would keep the process waiting for input that is not wanted now.
         input.destroy();
       };
     try {
-      for await (const text of rl) {
+      for await (const texts of batches) {
         if (interrupted) break;
-        line++;
-        if (text.trim() === '') continue;
+        const events: { line: number; text: string }[] = [];
+        for (const text of texts) {
+          line++;
+          if (text.trim() !== '') events.push({ line, text });
+        }
+        if (events.length === 0) {
+          settled = line;
+          continue;
+        }
+        // Group commit: the batch is one transaction, each event a savepoint of its own.
+        let at = events[0].line;
+        const ops = events.map((e) => async () => {
+          at = e.line;
+          return applyEvent(store, parseLine(e.text), ctx.clock(), ctx.ids);
+        });
+        let outcomes: BatchOutcome<unknown>[];
         try {
-          const result = await applyEvent(store, parseLine(text), ctx.clock(), ctx.ids);
-          applied++;
-          out.push(`${JSON.stringify({ line, ok: true, result })}\n`);
+          outcomes = await store.batch(ops, { stopOnFailure: o.stopOnError });
         } catch (e) {
           // The store itself failing (locked, full, damaged) stops the stream: later events would fail too.
-          if (e instanceof StoreError && e.scope === 'store') {
+          // Nothing of this batch happened, and none of its lines were said.
+          if (e instanceof StoreError) {
+            const first = events[0].line;
+            const together = at > first ? ` (lines ${first}–${at} were one transaction, rolled back together)` : '';
             throw new StoreError(
               e.code,
-              `line ${line} was not applied: ${e.message.replace(/; nothing was changed$/, '')}; ${said()}`,
+              `line ${first} was not applied: ${e.message.replace(/; nothing was changed$/, '')}${together}; ${said()}`,
               e.hint,
             );
           }
+          throw e;
+        }
+        // Committed: every line said from here on is durable (SPEC section 7).
+        for (let i = 0; i < outcomes.length; i++) {
+          const n = events[i].line;
+          const r = outcomes[i];
+          settled = n;
+          if (r.ok) {
+            applied++;
+            out.push(`${JSON.stringify({ line: n, ok: true, result: r.value })}\n`);
+            continue;
+          }
           // Anything else is this event's own problem: a result line, and the stream goes on.
+          const e = r.error;
           const err =
             e instanceof InvError
               ? e
@@ -148,21 +189,24 @@ export async function apply(o: ApplyOptions, ctx: Context): Promise<Output> {
           failed++;
           firstFailure ||= err.exitCode;
           out.push(
-            `${JSON.stringify({ line, ok: false, error: { code: err.code, message: err.message, details: err.details } })}\n`,
+            `${JSON.stringify({ line: n, ok: false, error: { code: err.code, message: err.message, details: err.details } })}\n`,
           );
           if (o.stopOnError) {
             out.flush();
-            ctx.note(`stopped at line ${line} (--stop-on-error)`);
+            ctx.note(`stopped at line ${n} (--stop-on-error)`);
+            stopped = true;
             break;
           }
         }
+        if (stopped) break;
+        settled = line;
         await out.ready();
         if (out.failed || interrupted) break;
       }
     } finally {
       // What was applied is said, even when the store fails on a later line.
       out.close();
-      rl.close();
+      await batches.return(undefined);
     }
     await out.settled();
   });
@@ -179,7 +223,7 @@ export async function apply(o: ApplyOptions, ctx: Context): Promise<Output> {
       ? new InvError('INTERRUPTED', 'interrupted; nothing was changed', EXIT.interrupted)
       : new InvError(
           'INTERRUPTED',
-          `interrupted; the events reported as applied stay applied: ${thousands(applied)} up to line ${line} (${thousands(out.written)} result lines were written), and nothing after it was read`,
+          `interrupted; the events reported as applied stay applied: ${thousands(applied)} up to line ${settled} (${thousands(out.written)} result lines were written), and nothing after it was read`,
           EXIT.interrupted,
           [],
           'see what was applied with inv order list or inv history SKU before sending the rest again',

@@ -93,6 +93,9 @@ export class StoreError extends InvError {
   }
 }
 
+/** The store as a whole cannot serve (not one event's own problem): a batch rolls back whole, a stream stops. */
+export const failsTheStore = (e: unknown): e is StoreError => e instanceof StoreError && e.scope === 'store';
+
 /**
  * Exit 6: the result could not be written to stdout. The message says what the
  * command had already done (an order placed, events applied) or that nothing

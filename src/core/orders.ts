@@ -15,6 +15,7 @@ import {
   isDue,
   isRepeat,
   lineMove,
+  mergeLines,
   placeEffect,
   type MovementReason,
   type OrderStatus,
@@ -273,6 +274,22 @@ export function stockItem(
     low: isLow(avail, r.lowStock),
     oversold: isOversold(avail),
   };
+}
+
+/**
+ * A place for an order id the store holds already. The same order again (the
+ * same provider and lines: a replayed stream, a retried checkout) is a
+ * duplicate, answered with the order as it is now and changing nothing;
+ * anything else under that id is refused (ORDER_EXISTS).
+ */
+export function placeAgain(existing: OrderState, p: { provider: string; lines: OrderLine[] }, nowMs: number): OrderDoc {
+  const key = (lines: OrderLine[]) =>
+    mergeLines(lines)
+      .map((l) => `${l.sku}\u0000${l.qty}`)
+      .sort()
+      .join('\u0001');
+  if (existing.provider !== p.provider || key(existing.lines) !== key(p.lines)) throw orderExists(existing.id);
+  return orderDoc(existing, nowMs, true);
 }
 
 export const orderExists = (id: string): RefusedError =>

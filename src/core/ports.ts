@@ -77,6 +77,8 @@ export interface Adjusted {
   after: number;
   reserved: number;
   available: number;
+  /** The change was applied before under the same event id: nothing changed now (absent otherwise). */
+  duplicate?: true;
 }
 
 /** What a backup file holds, checked before anything is replaced. */
@@ -113,8 +115,22 @@ export interface TableRows {
   rows: unknown[][];
 }
 
+/** What one operation of a batch came to: its result, or the error it was refused with (its savepoint rolled back). */
+export type BatchOutcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
 export interface Store {
   close(): void | Promise<void>;
+  /**
+   * Group commit: runs `ops` in turn in one write transaction, each in its own
+   * savepoint, and commits once after the last. An operation that throws rolls
+   * back alone and its error is its outcome; the others go on (with
+   * `stopOnFailure`, none after it runs). Every outcome returned is durable. A
+   * failure of the store itself (locked, full, damaged; a StoreError of scope
+   * "store") rolls the whole batch back and is thrown, as is a failed commit:
+   * then nothing of the batch happened. Inside `ops`, call the store's own
+   * methods (each is a savepoint there); never another batch.
+   */
+  batch<T>(ops: readonly (() => Promise<T>)[], o?: { stopOnFailure?: boolean }): Promise<BatchOutcome<T>[]>;
   /** What the messages call this store: a file path, or a URL with its password masked. */
   readonly label: string;
   /** Every row of every table, from one consistent snapshot, page by page (copy-store, cross-backend backups). */
@@ -181,6 +197,8 @@ export interface Store {
     name?: string;
     lowStock?: number | null;
     note?: string;
+    /** Applied at most once under this id (inv apply's `event`): the same change again is a duplicate. */
+    eventId?: string;
     nowMs: number;
   }): Promise<Adjusted>;
   history(sku: string): Promise<{ sku: string; movements: Movement[] }>;
@@ -197,6 +215,7 @@ export interface Store {
    */
   group<T>(fn: () => Promise<T>): Promise<T>;
 
+  /** The same order placed again under its id (same provider and lines) is a duplicate, not a conflict. */
   placeOrder(p: PlaceInput): Promise<OrderDoc>;
   notify(n: NotifyInput): Promise<OrderDoc>;
   expireDue(nowMs: number): Promise<string[]>;

@@ -3,6 +3,7 @@
  * onHand and reserved only ever change through ledger movements; available is derived.
  */
 import { RefusedError, invalidInput } from './errors.js';
+import type { Adjusted } from './ports.js';
 
 export interface StockLevel {
   onHand: number;
@@ -42,4 +43,40 @@ export function adjustment(current: StockLevel, change: { set?: number; add?: nu
     );
   }
   return target - current.onHand;
+}
+
+/** A stock change already recorded under an event id (inv apply's stock-set and stock-add). */
+export interface SeenStockEvent {
+  sku: string;
+  kind: 'set' | 'add';
+}
+
+/**
+ * A stock change that carries an event id: true when the store has recorded it
+ * already (a replayed stream), so it changes nothing and is reported as a
+ * duplicate; false when it is new. The id used for another SKU or kind of change
+ * is refused (EVENT_CONFLICT), as for payment notifications.
+ */
+export function stockEventSeen(eventId: string, seen: SeenStockEvent | undefined, change: SeenStockEvent): boolean {
+  if (!seen) return false;
+  if (seen.sku === change.sku && seen.kind === change.kind) return true;
+  throw new RefusedError(
+    'EVENT_CONFLICT',
+    `event "${eventId}" was already applied as stock-${seen.kind} of ${seen.sku}`,
+    [{ event: eventId, sku: seen.sku, kind: `stock-${seen.kind}` }],
+  );
+}
+
+/** The answer to a stock change already applied under its event id: the SKU as it is, nothing changed. */
+export function adjustedAgain(s: { sku: string; name: string; onHand: number; reserved: number }): Adjusted {
+  return {
+    sku: s.sku,
+    name: s.name,
+    created: false,
+    before: s.onHand,
+    after: s.onHand,
+    reserved: s.reserved,
+    available: s.onHand - s.reserved,
+    duplicate: true,
+  };
 }

@@ -82,6 +82,15 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE providers (name TEXT COLLATE "C" PRIMARY KEY, doc TEXT NOT NULL);
   `,
+  /* 2 */ `
+  -- Stock changes of inv apply that carry an event id, already applied (see schema.ts, migration 3).
+  CREATE TABLE stock_events (
+    event_id TEXT COLLATE "C" PRIMARY KEY,
+    sku      TEXT COLLATE "C" NOT NULL,
+    kind     TEXT NOT NULL,
+    at       BIGINT NOT NULL
+  );
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS.length;

@@ -14,7 +14,7 @@
  * `lock_timeout` is INV_BUSY_TIMEOUT.
  */
 import pg from 'pg';
-import { RefusedError, StoreError } from '../core/errors.js';
+import { RefusedError, StoreError, failsTheStore } from '../core/errors.js';
 import { type MovementReason, mergeLines, type OrderStatus } from '../core/lifecycle.js';
 import type { Mode, Policy, ScheduleWindow } from '../core/modes.js';
 import {
@@ -28,6 +28,7 @@ import {
   orderDoc,
   orderExists,
   outOfStock,
+  placeAgain,
   planExpiry,
   planNotify,
   planPlace,
@@ -38,6 +39,7 @@ import {
 import type {
   AppliedPolicy,
   PolicyPlan,
+  BatchOutcome,
   Adjusted,
   BackupInfo,
   ImportBatch,
@@ -52,7 +54,7 @@ import type {
   TableRows,
 } from '../core/ports.js';
 import { findProvider, mergeCatalogue, tuneProvider, type Provider } from '../core/providers.js';
-import { adjustment } from '../core/stock.js';
+import { adjustedAgain, adjustment, stockEventSeen, type SeenStockEvent } from '../core/stock.js';
 import { iso } from '../core/values.js';
 import {
   Damage,
@@ -297,7 +299,9 @@ export class PgStore implements Store {
         await this.q('ROLLBACK').catch(() => {});
         const code = (e as { code?: string }).code ?? '';
         const again =
-          RETRYABLE.has(code) || (code === '23505' && (e as { constraint?: string }).constraint === 'events_pkey');
+          RETRYABLE.has(code) ||
+          (code === '23505' &&
+            ['events_pkey', 'stock_events_pkey'].includes((e as { constraint?: string }).constraint ?? ''));
         if (again && attempt < RETRIES) {
           this.config = undefined;
           await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
@@ -308,6 +312,27 @@ export class PgStore implements Store {
         this.depth--;
       }
     }
+  }
+
+  /**
+   * Group commit: one transaction, a savepoint per operation. A retry (a
+   * serialization failure, a deadlock) runs the whole batch again from the
+   * start, so the outcomes are gathered afresh each time.
+   */
+  async batch<T>(ops: readonly (() => Promise<T>)[], o: { stopOnFailure?: boolean } = {}): Promise<BatchOutcome<T>[]> {
+    return this.transaction(async () => {
+      const out: BatchOutcome<T>[] = [];
+      for (const op of ops) {
+        try {
+          out.push({ ok: true, value: await this.transaction(op) });
+        } catch (error) {
+          if (failsTheStore(error)) throw error;
+          out.push({ ok: false, error });
+          if (o.stopOnFailure) break;
+        }
+      }
+      return out;
+    });
   }
 
   private write<T>(fn: () => Promise<T>): Promise<T> {
@@ -764,10 +789,28 @@ export class PgStore implements Store {
     name?: string;
     lowStock?: number | null;
     note?: string;
+    eventId?: string;
     nowMs: number;
   }): Promise<Adjusted> {
     return this.write(async () => {
       let row = await this.skuRow(a.sku, a.nowMs, true);
+      const kind = a.set !== undefined ? 'set' : 'add';
+      if (a.eventId !== undefined) {
+        const [seen] = await this.q<SeenStockEvent & Row>(`SELECT sku, kind FROM stock_events WHERE event_id = $1`, [
+          a.eventId,
+        ]);
+        if (stockEventSeen(a.eventId, seen, { sku: a.sku, kind })) {
+          if (!row) throw unknownSku(a.sku);
+          return adjustedAgain({ sku: a.sku, name: row.name, onHand: row.on_hand, reserved: row.reserved - row.due });
+        }
+        // A concurrent insert of the same id fails on the key, and the transaction is retried (it then sees it).
+        await this.q(`INSERT INTO stock_events (event_id, sku, kind, at) VALUES ($1, $2, $3, $4)`, [
+          a.eventId,
+          a.sku,
+          kind,
+          a.nowMs,
+        ]);
+      }
       const created = !row;
       if (!row) {
         if (a.set === undefined) throw unknownSku(a.sku, `create it with: inv stock set ${a.sku} QTY`);
@@ -946,7 +989,10 @@ export class PgStore implements Store {
          VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id`,
         [o.id, o.mode, o.provider, o.placedAt, o.expiresAt, o.updatedAt, o.holding ? 1 : 0, encodeLines(o.lines)],
       );
-      if (added.length === 0) throw orderExists(p.id);
+      if (added.length === 0) {
+        const [row] = await this.q<OrderRow & Row>(`SELECT * FROM orders WHERE id = $1`, [p.id]);
+        return placeAgain(this.state(row), { provider: provider.name, lines: p.lines }, p.nowMs);
+      }
       // The SKUs this order takes from, locked in SKU order; then the check and the take in one conditional UPDATE.
       // (One SKU needs no lock first: the conditional UPDATE takes it.)
       const taken = plan.lines.filter((l) => l.onHandDelta !== 0 || l.reservedDelta !== 0).map((l) => l.sku);

@@ -117,6 +117,16 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX lines_by_sku;
   DROP TABLE order_lines;
   `,
+  /* 3 */ `
+  -- Stock changes of inv apply that carry an event id (stock-set, stock-add), already
+  -- applied: a stream sent again after a crash changes the stock once.
+  CREATE TABLE stock_events (
+    event_id TEXT PRIMARY KEY,
+    sku      TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    at       INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

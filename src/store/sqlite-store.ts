@@ -5,7 +5,7 @@
  * from src/core; this file only reads, applies and records them.
  */
 import type { Statement } from 'better-sqlite3';
-import { RefusedError, StoreError } from '../core/errors.js';
+import { failsTheStore, RefusedError, StoreError } from '../core/errors.js';
 import type { OrderStatus } from '../core/lifecycle.js';
 import { mergeLines, type MovementReason } from '../core/lifecycle.js';
 import type { Mode, Policy, ScheduleWindow } from '../core/modes.js';
@@ -13,6 +13,7 @@ import type {
   AppliedPolicy,
   PolicyPlan,
   BackupInfo,
+  BatchOutcome,
   Adjusted,
   Movement,
   NotifyInput,
@@ -25,11 +26,12 @@ import type {
   TableRows,
 } from '../core/ports.js';
 import { findProvider, mergeCatalogue, tuneProvider, type Provider } from '../core/providers.js';
-import { adjustment } from '../core/stock.js';
+import { adjustedAgain, adjustment, stockEventSeen, type SeenStockEvent } from '../core/stock.js';
 import {
   orderDoc,
   orderExists,
   outOfStock,
+  placeAgain,
   planExpiry,
   planNotify,
   planPlace,
@@ -200,12 +202,59 @@ export class SqliteStore implements Store {
     return s;
   }
 
+  /** Inside a batch: each operation has its savepoint already, so a method needs no second one. */
+  private batching = false;
+
   private write<T>(fn: () => T): T {
     try {
-      return this.tx.immediate(fn) as T;
+      return this.batching ? fn() : (this.tx.immediate(fn) as T);
     } catch (e) {
       throw mapSqliteError(e, this.path);
     }
+  }
+
+  /**
+   * One BEGIN IMMEDIATE … COMMIT around many operations: one fsync for them all.
+   * Each runs in a savepoint of its own, inside which the store's methods nest
+   * theirs (better-sqlite3 turns a transaction inside a transaction into a
+   * savepoint). Their SQL runs synchronously, so nothing else reaches this
+   * connection between BEGIN and COMMIT although the operations are awaited.
+   */
+  async batch<T>(ops: readonly (() => Promise<T>)[], o: { stopOnFailure?: boolean } = {}): Promise<BatchOutcome<T>[]> {
+    const out: BatchOutcome<T>[] = [];
+    if (this.batching) throw new Error('a batch inside a batch');
+    try {
+      this.q('BEGIN IMMEDIATE').run();
+      this.batching = true;
+      try {
+        for (const op of ops) {
+          this.q('SAVEPOINT batch_op').run();
+          try {
+            const value = await op();
+            this.q('RELEASE batch_op').run();
+            out.push({ ok: true, value });
+          } catch (error) {
+            // SQLite ends the whole transaction itself on some errors (a full disk, an I/O error).
+            if (failsTheStore(error) || !this.db.inTransaction) throw error;
+            this.q('ROLLBACK TO batch_op').run();
+            this.q('RELEASE batch_op').run();
+            out.push({ ok: false, error });
+            if (o.stopOnFailure) break;
+          }
+        }
+        this.q('COMMIT').run();
+      } finally {
+        this.batching = false;
+        if (this.db.inTransaction) {
+          this.db.exec('ROLLBACK');
+          // What the batch read of the configuration may have been rolled back with it.
+          this.config = undefined;
+        }
+      }
+    } catch (e) {
+      throw mapSqliteError(e, this.path);
+    }
+    return out;
   }
 
   private read<T>(fn: () => T): T {
@@ -544,10 +593,27 @@ export class SqliteStore implements Store {
     name?: string;
     lowStock?: number | null;
     note?: string;
+    eventId?: string;
     nowMs: number;
   }): Promise<Adjusted> {
     return this.write(() => {
       let row = this.skuRow(a.sku, a.nowMs);
+      const kind = a.set !== undefined ? 'set' : 'add';
+      if (a.eventId !== undefined) {
+        const seen = this.q(`SELECT sku, kind FROM stock_events WHERE event_id = ?`).get(a.eventId) as
+          | SeenStockEvent
+          | undefined;
+        if (stockEventSeen(a.eventId, seen, { sku: a.sku, kind })) {
+          if (!row) throw unknownSku(a.sku);
+          return adjustedAgain({ sku: a.sku, name: row.name, onHand: row.on_hand, reserved: row.reserved - row.due });
+        }
+        this.q(`INSERT INTO stock_events (event_id, sku, kind, at) VALUES (?, ?, ?, ?)`).run(
+          a.eventId,
+          a.sku,
+          kind,
+          a.nowMs,
+        );
+      }
       const created = !row;
       if (!row) {
         if (a.set === undefined) throw unknownSku(a.sku, `create it with: inv stock set ${a.sku} QTY`);
@@ -765,7 +831,7 @@ export class SqliteStore implements Store {
       } catch (e) {
         // The primary key says it, in the same statement: no separate look-up first.
         if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
-        throw orderExists(p.id);
+        return placeAgain(this.mustOrder(p.id), { provider: provider.name, lines: p.lines }, p.nowMs);
       }
       // Check and take in one conditional UPDATE, under the write lock.
       const take = this.q(TAKE_IF_AVAILABLE);

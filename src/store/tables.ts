@@ -25,6 +25,7 @@ export const TABLE_COLUMNS: readonly (readonly [table: string, columns: readonly
   ],
   ['pending', ['sku', 'until', 'order_id', 'qty', 'held']],
   ['events', ['event_id', 'order_id', 'transition', 'at']],
+  ['stock_events', ['event_id', 'sku', 'kind', 'at']],
   ['overrides', ['provider', 'mode']],
   ['schedule', ['id', 'mode', 'from_at', 'until_at', 'reason']],
   ['providers', ['name', 'doc']],

@@ -477,7 +477,7 @@ describe('10. Ctrl-C while blocked on a FIFO with no writer', () => {
       expect(code).toBe(130);
       // Nothing was read, so nothing was changed: whatever was under way is rolled back.
       expect(err).toMatch(
-        /^inv: interrupted; (nothing was changed|the change under way was rolled back|the events reported as applied stay applied; the one under way was rolled back)\n$/,
+        /^inv: interrupted; (nothing was changed|the change under way was rolled back|the events reported as applied stay applied; those under way were rolled back)\n$/,
       );
     });
   }

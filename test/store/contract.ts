@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvError } from '../../src/core/errors.js';
+import { InvError, StoreError } from '../../src/core/errors.js';
 import type { Mode } from '../../src/core/modes.js';
 import type { Store } from '../../src/core/ports.js';
 import { tuneProvider } from '../../src/core/providers.js';
@@ -386,6 +386,127 @@ export function storeContract(name: string, open: () => Promise<Store>, o: { run
         expect(await store.mapMethod('stripe:oxxo', null)).toBe('boleto');
         expect(await store.methodMap()).toEqual({ 'woocommerce:my gateway': 'card' });
         expect((await store.getPolicy(T0)).base).toBe('on-payment');
+        expect(await store.verify()).toEqual([]);
+      }));
+
+    it('replays are exactly once: the same place under its id, and stock changes under an event id, are duplicates', () =>
+      using(async (store) => {
+        await store.setBaseMode('on-order');
+        const set = await store.adjustStock({ sku: 'A', set: 5, name: 'Mug', eventId: 's1', nowMs: T0 });
+        expect(set).toMatchObject({ created: true, after: 5 });
+        expect(set).not.toHaveProperty('duplicate');
+        const place = { id: 'r1', provider: 'boleto', lines: [{ sku: 'A', qty: 2 }], nowMs: T0 };
+        expect((await store.placeOrder(place)).duplicate).toBe(false);
+        await store.adjustStock({ sku: 'A', add: 3, eventId: 'a1', nowMs: T0 });
+        const count = (await store.history('A')).movements.length;
+        // The same events again, later: nothing changes, and each says it was a duplicate.
+        expect(await store.adjustStock({ sku: 'A', set: 5, name: 'Mug', eventId: 's1', nowMs: T0 + H })).toEqual({
+          sku: 'A',
+          name: 'Mug',
+          created: false,
+          before: 8,
+          after: 8,
+          reserved: 2,
+          available: 6,
+          duplicate: true,
+        });
+        expect(await store.adjustStock({ sku: 'A', add: 3, eventId: 'a1', nowMs: T0 + H })).toMatchObject({
+          after: 8,
+          duplicate: true,
+        });
+        // The lines in another order, or one SKU split in two, are the same order.
+        expect(
+          await store.placeOrder({
+            ...place,
+            lines: [
+              { sku: 'A', qty: 1 },
+              { sku: 'A', qty: 1 },
+            ],
+            nowMs: T0 + H,
+          }),
+        ).toMatchObject({ id: 'r1', status: 'pending', reserved: 2, duplicate: true });
+        expect((await store.history('A')).movements.length).toBe(count);
+        // Anything else under a taken id is refused, as before.
+        await expect(store.placeOrder({ ...place, lines: [{ sku: 'A', qty: 3 }] })).rejects.toMatchObject({
+          code: 'ORDER_EXISTS',
+        });
+        await expect(store.placeOrder({ ...place, provider: 'card' })).rejects.toMatchObject({
+          code: 'ORDER_EXISTS',
+        });
+        await expect(store.adjustStock({ sku: 'A', add: 4, eventId: 's1', nowMs: T0 })).rejects.toMatchObject({
+          code: 'EVENT_CONFLICT',
+        });
+        await store.adjustStock({ sku: 'B', set: 1, nowMs: T0 });
+        await expect(store.adjustStock({ sku: 'B', add: 3, eventId: 'a1', nowMs: T0 })).rejects.toMatchObject({
+          code: 'EVENT_CONFLICT',
+        });
+        // A refused change does not keep its id: sent again once it can be applied, it is.
+        await expect(store.adjustStock({ sku: 'A', set: 1, eventId: 's2', nowMs: T0 })).rejects.toMatchObject({
+          code: 'BELOW_RESERVED',
+        });
+        expect(await store.adjustStock({ sku: 'A', set: 2, eventId: 's2', nowMs: T0 })).toMatchObject({ after: 2 });
+        expect((await store.history('A')).movements.length).toBe(count + 1);
+        expect(await store.verify()).toEqual([]);
+      }));
+
+    it('batch: one transaction, a savepoint per operation; a refused one rolls back alone, a store failure all', () =>
+      using(async (store) => {
+        await store.setBaseMode('on-order');
+        const place = (id: string, qty: number) => () =>
+          store.placeOrder({ id, provider: 'boleto', lines: [{ sku: 'A', qty }], nowMs: T0 });
+        const outcomes = await store.batch<unknown>([
+          () => store.adjustStock({ sku: 'A', set: 5, nowMs: T0 }),
+          place('b1', 2),
+          place('b2', 9),
+          () => store.adjustStock({ sku: 'B', add: 1, nowMs: T0 }),
+          place('b3', 3),
+          () => store.notify({ id: 'b1', transition: 'pay', eventId: 'e1', nowMs: T0 }),
+        ]);
+        expect(outcomes.map((r) => (r.ok ? 'ok' : (r.error as InvError).code))).toEqual([
+          'ok',
+          'ok',
+          'OUT_OF_STOCK',
+          'UNKNOWN_SKU',
+          'ok',
+          'ok',
+        ]);
+        expect((await store.listStock({ nowMs: T0 }))[0]).toMatchObject({ sku: 'A', onHand: 3, reserved: 3 });
+        await expect(store.getOrder('b2', T0)).rejects.toMatchObject({ code: 'UNKNOWN_ORDER' });
+        expect(await store.verify()).toEqual([]);
+
+        // --stop-on-error: nothing after the first refusal runs.
+        let ran = 0;
+        await store.adjustStock({ sku: 'A', add: 10, nowMs: T0 });
+        const stopped = await store.batch<unknown>(
+          [
+            place('c1', 1),
+            place('c2', 99),
+            async () => {
+              ran++;
+              return store.adjustStock({ sku: 'A', add: 1, nowMs: T0 });
+            },
+          ],
+          { stopOnFailure: true },
+        );
+        expect(stopped.map((r) => r.ok)).toEqual([true, false]);
+        expect(ran).toBe(0);
+        expect((await store.getOrder('c1', T0)).status).toBe('pending');
+
+        // The store itself failing: the whole batch is gone, and the error is thrown.
+        const movements = (await store.history('A')).movements.length;
+        await expect(
+          store.batch<unknown>([
+            place('d1', 1),
+            async () => {
+              throw new StoreError('STORE_UNAVAILABLE', 'the disk is full');
+            },
+            place('d2', 1),
+          ]),
+        ).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+        await expect(store.getOrder('d1', T0)).rejects.toMatchObject({ code: 'UNKNOWN_ORDER' });
+        expect((await store.history('A')).movements.length).toBe(movements);
+        // And the store goes on serving.
+        expect(await store.batch([place('d3', 1)])).toMatchObject([{ ok: true }]);
         expect(await store.verify()).toEqual([]);
       }));
 

@@ -16,6 +16,7 @@ import {
   orderDoc,
   orderExists,
   outOfStock,
+  placeAgain,
   planExpiry,
   planNotify,
   planPlace,
@@ -27,6 +28,7 @@ import type {
   AppliedPolicy,
   PolicyPlan,
   Adjusted,
+  BatchOutcome,
   ImportBatch,
   NotifyInput,
   OrderDoc,
@@ -36,9 +38,9 @@ import type {
   Store,
   TableRows,
 } from '../../src/core/ports.js';
-import { RefusedError } from '../../src/core/errors.js';
+import { failsTheStore, RefusedError } from '../../src/core/errors.js';
 import { findProvider, mergeCatalogue, tuneProvider, type Provider } from '../../src/core/providers.js';
-import { adjustment } from '../../src/core/stock.js';
+import { adjustedAgain, adjustment, stockEventSeen, type SeenStockEvent } from '../../src/core/stock.js';
 
 interface Sku {
   name: string;
@@ -65,6 +67,7 @@ interface Data {
   pending: Pend[];
   events: Map<string, { orderId: string; transition: string }>;
   methods: Map<string, string>;
+  stockEvents: Map<string, SeenStockEvent>;
 }
 
 const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -83,9 +86,37 @@ export class MemoryStore implements Store {
     pending: [],
     events: new Map(),
     methods: new Map(),
+    stockEvents: new Map(),
   };
 
   close(): void {}
+
+  /**
+   * A batch keeps the data it started from (the transaction) and, before each
+   * operation, the data as it was then (the savepoint): every operation swaps in
+   * a new copy, so going back is putting the old one back.
+   */
+  async batch<T>(ops: readonly (() => Promise<T>)[], o: { stopOnFailure?: boolean } = {}): Promise<BatchOutcome<T>[]> {
+    const start = this.d;
+    const out: BatchOutcome<T>[] = [];
+    try {
+      for (const op of ops) {
+        const savepoint = this.d;
+        try {
+          out.push({ ok: true, value: await op() });
+        } catch (error) {
+          if (failsTheStore(error)) throw error;
+          this.d = savepoint;
+          out.push({ ok: false, error });
+          if (o.stopOnFailure) break;
+        }
+      }
+    } catch (e) {
+      this.d = start;
+      throw e;
+    }
+    return out;
+  }
 
   /** Runs `fn` on a copy of the data; the copy becomes the store only if `fn` succeeds. */
   private async tx<T>(fn: (d: Data) => T): Promise<T> {
@@ -296,10 +327,19 @@ export class MemoryStore implements Store {
     name?: string;
     lowStock?: number | null;
     note?: string;
+    eventId?: string;
     nowMs: number;
   }): Promise<Adjusted> {
     return this.tx((d) => {
       let s = d.skus.get(a.sku);
+      const kind = a.set !== undefined ? 'set' : 'add';
+      if (a.eventId !== undefined) {
+        if (stockEventSeen(a.eventId, d.stockEvents.get(a.eventId), { sku: a.sku, kind })) {
+          if (!s) throw unknownSku(a.sku);
+          return adjustedAgain({ sku: a.sku, ...s, reserved: s.reserved - this.dueHeld(d, a.sku, a.nowMs) });
+        }
+        d.stockEvents.set(a.eventId, { sku: a.sku, kind });
+      }
       const created = !s;
       if (!s) {
         if (a.set === undefined) throw unknownSku(a.sku);
@@ -385,7 +425,8 @@ export class MemoryStore implements Store {
         if (d.orders.has(p.id)) throw orderExists(p.id);
         throw e;
       }
-      if (d.orders.has(p.id)) throw orderExists(p.id);
+      const existing = d.orders.get(p.id);
+      if (existing) return placeAgain(existing, { provider: provider.name, lines: p.lines }, p.nowMs);
       const plan = planPlace({
         id: p.id,
         provider,
