@@ -128,10 +128,12 @@ export async function apply(o: ApplyOptions, ctx: Context): Promise<Output> {
   await withStore(ctx.store, async (store) => {
     if (ctx.io.interrupt)
       ctx.io.interrupt.note = 'the events reported as applied stay applied; those under way were rolled back';
-    const batches = lineBatches(input, { max: BATCH_LINES, waitMs: BATCH_WAIT_MS });
+    const reading = new AbortController();
+    const batches = lineBatches(input, { max: BATCH_LINES, waitMs: BATCH_WAIT_MS, signal: reading.signal });
     if (ctx.io.interrupt)
       ctx.io.interrupt.stop = () => {
         interrupted = true;
+        reading.abort();
         // A FIFO with no writer, or a terminal, would keep the process waiting for input that is not wanted now.
         input.destroy();
       };

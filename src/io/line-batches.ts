@@ -12,8 +12,15 @@ const WAITED = Symbol('waited');
  * read as they are asked for: readline pauses the input while the caller works,
  * so memory stays flat however long the stream.
  */
-export async function* lineBatches(input: Readable, o: { max: number; waitMs: number }): AsyncGenerator<string[]> {
-  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+export async function* lineBatches(
+  input: Readable,
+  o: {
+    max: number;
+    waitMs: number /** Ends the lines at once (Ctrl-C): the batch under way is the last. */;
+    signal?: AbortSignal;
+  },
+): AsyncGenerator<string[]> {
+  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY, signal: o.signal });
   const it = rl[Symbol.asyncIterator]();
   // A line asked for when the batch's time ran out: the next batch starts with it.
   let pending: Promise<IteratorResult<string>> | null = null;
