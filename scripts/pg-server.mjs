@@ -32,8 +32,15 @@ function run(cmd, args, opts = {}) {
   return r.stdout;
 }
 
-/** Starts a cluster; returns its URL and a stop function. */
-export function startServer() {
+/**
+ * Starts a cluster; returns its URL and a stop function. `fast`: without fsync
+ * (the test suites, which never crash the server: what they check is what
+ * clients see); the benchmarks keep every commit durable, as a shop's server would.
+ */
+export function startServer({ fast = false } = {}) {
+  const durability = fast
+    ? '-c fsync=off -c synchronous_commit=off -c full_page_writes=off'
+    : '-c fsync=on -c synchronous_commit=on';
   const dir = mkdtempSync(join(tmpdir(), 'inv-pg-'));
   const data = join(dir, 'data');
   const sock = join(dir, 'sock');
@@ -56,7 +63,7 @@ export function startServer() {
       join(dir, 'server.log'),
       '-w',
       '-o',
-      `-k ${sock} -c listen_addresses='' -c max_connections=120 -c fsync=on -c synchronous_commit=on`,
+      `-k ${sock} -c listen_addresses='' -c max_connections=120 ${durability}`,
       'start',
     ]);
   } catch (e) {
@@ -93,7 +100,7 @@ if (process.argv[1]?.endsWith('pg-server.mjs')) {
     console.error('usage: node scripts/pg-server.mjs -- CMD ARGS…');
     process.exit(2);
   }
-  const server = startServer();
+  const server = startServer({ fast: process.env.INV_PG_FAST === '1' });
   console.error(`PostgreSQL test server on ${server.dir}/sock (unix socket only)`);
   const child = spawn(cmd[0], cmd.slice(1), {
     stdio: 'inherit',

@@ -129,7 +129,8 @@ export async function apply(o: ApplyOptions, ctx: Context): Promise<Output> {
     if (ctx.io.interrupt)
       ctx.io.interrupt.note = 'the events reported as applied stay applied; those under way were rolled back';
     const reading = new AbortController();
-    const batches = lineBatches(input, { max: BATCH_LINES, waitMs: BATCH_WAIT_MS, signal: reading.signal });
+    const max = Math.min(BATCH_LINES, store.batchLimit);
+    const batches = lineBatches(input, { max, waitMs: BATCH_WAIT_MS, signal: reading.signal });
     if (ctx.io.interrupt)
       ctx.io.interrupt.stop = () => {
         interrupted = true;

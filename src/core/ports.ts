@@ -131,6 +131,12 @@ export interface Store {
    * methods (each is a savepoint there); never another batch.
    */
   batch<T>(ops: readonly (() => Promise<T>)[], o?: { stopOnFailure?: boolean }): Promise<BatchOutcome<T>[]>;
+  /**
+   * The most operations one batch should hold: many for SQLite (one fsync for
+   * thousands), few for PostgreSQL, whose savepoints grow costly past 64 in one
+   * transaction (its subtransaction cache overflows).
+   */
+  readonly batchLimit: number;
   /** What the messages call this store: a file path, or a URL with its password masked. */
   readonly label: string;
   /** Every row of every table, from one consistent snapshot, page by page (copy-store, cross-backend backups). */

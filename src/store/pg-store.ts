@@ -319,12 +319,15 @@ export class PgStore implements Store {
    * serialization failure, a deadlock) runs the whole batch again from the
    * start, so the outcomes are gathered afresh each time.
    */
+  readonly batchLimit = 50;
+
   async batch<T>(ops: readonly (() => Promise<T>)[], o: { stopOnFailure?: boolean } = {}): Promise<BatchOutcome<T>[]> {
     return this.transaction(async () => {
       const out: BatchOutcome<T>[] = [];
       for (const op of ops) {
         try {
-          out.push({ ok: true, value: await this.transaction(op) });
+          // The store method the operation calls is its savepoint: no second one around it.
+          out.push({ ok: true, value: await op() });
         } catch (error) {
           if (failsTheStore(error)) throw error;
           out.push({ ok: false, error });

@@ -220,6 +220,8 @@ export class SqliteStore implements Store {
    * savepoint). Their SQL runs synchronously, so nothing else reaches this
    * connection between BEGIN and COMMIT although the operations are awaited.
    */
+  readonly batchLimit = 4000;
+
   async batch<T>(ops: readonly (() => Promise<T>)[], o: { stopOnFailure?: boolean } = {}): Promise<BatchOutcome<T>[]> {
     const out: BatchOutcome<T>[] = [];
     if (this.batching) throw new Error('a batch inside a batch');

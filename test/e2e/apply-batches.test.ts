@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BASE_ENV, BIN, tempStore } from '../helpers.js';
+import { BASE_ENV, BIN, tempStore, itOnSqlite } from '../helpers.js';
 import { mixedStream } from './mixed-stream.js';
 
 const T0 = '2026-11-27T10:00:00Z';
@@ -78,21 +78,24 @@ describe('inv apply in batches (group commit)', () => {
     expect(state(single)).toEqual(state(batched));
   });
 
-  it('a batch that cannot commit says nothing of its events, and what it said is exactly what the store holds', () => {
-    const s = tempStore();
-    const input = Array.from({ length: 6000 }, (_, i) =>
-      JSON.stringify({ type: 'stock-set', sku: `SKU-${i}-${'x'.repeat(40)}`, qty: i, name: 'n'.repeat(200) }),
-    ).join('\n');
-    writeFileSync(join(s.dir, 'big.ndjson'), input);
-    const r = sh(`ulimit -f 1200; trap '' XFSZ; $INV apply big.ndjson`, s);
-    expect(r.code).toBe(4);
-    const said = r.stdout.split('\n').filter(Boolean);
-    expect(said.length).toBeGreaterThan(0);
-    expect(said.every((l) => JSON.parse(l).ok)).toBe(true);
-    expect(r.stderr).toMatch(
-      new RegExp(`line ${said.length + 1} was not applied: .*\\(lines ${said.length + 1}–\\d+ were one transaction`),
-    );
-    const held = s.run(['stock', '--json']).json.items.length;
-    expect(held).toBe(said.length);
-  });
+  itOnSqlite(
+    'a batch that cannot commit says nothing of its events, and what it said is exactly what the store holds',
+    () => {
+      const s = tempStore();
+      const input = Array.from({ length: 6000 }, (_, i) =>
+        JSON.stringify({ type: 'stock-set', sku: `SKU-${i}-${'x'.repeat(40)}`, qty: i, name: 'n'.repeat(200) }),
+      ).join('\n');
+      writeFileSync(join(s.dir, 'big.ndjson'), input);
+      const r = sh(`ulimit -f 1200; trap '' XFSZ; $INV apply big.ndjson`, s);
+      expect(r.code).toBe(4);
+      const said = r.stdout.split('\n').filter(Boolean);
+      expect(said.length).toBeGreaterThan(0);
+      expect(said.every((l) => JSON.parse(l).ok)).toBe(true);
+      expect(r.stderr).toMatch(
+        new RegExp(`line ${said.length + 1} was not applied: .*\\(lines ${said.length + 1}–\\d+ were one transaction`),
+      );
+      const held = s.run(['stock', '--json']).json.items.length;
+      expect(held).toBe(said.length);
+    },
+  );
 });

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServe } from '../../bench/webhook-load.mjs';
-import { BASE_ENV, BIN, tempStore } from '../helpers.js';
+import { BASE_ENV, BIN, tempStore, itOnSqlite } from '../helpers.js';
 import { bigShopifyBody, session, stripeEvent, wooOrder } from '../io/platform-payloads.js';
 
 const NOW = '2026-12-03T10:00:00Z';
@@ -213,7 +213,7 @@ describe('inv serve: status codes', () => {
     expect(r.json.error.code).toBe('ROUTE_DISABLED');
   });
 
-  it('503 while the store is locked, nothing applied; the retry after it is free lands', async () => {
+  itOnSqlite('503 while the store is locked, nothing applied; the retry after it is free lands', async () => {
     const s = await serve([], { INV_BUSY_TIMEOUT: '100' });
     const db = new Database(s.db);
     db.exec('BEGIN IMMEDIATE');

@@ -96,6 +96,8 @@ export class MemoryStore implements Store {
    * operation, the data as it was then (the savepoint): every operation swaps in
    * a new copy, so going back is putting the old one back.
    */
+  readonly batchLimit = 4000;
+
   async batch<T>(ops: readonly (() => Promise<T>)[], o: { stopOnFailure?: boolean } = {}): Promise<BatchOutcome<T>[]> {
     const start = this.d;
     const out: BatchOutcome<T>[] = [];
