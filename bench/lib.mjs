@@ -88,3 +88,40 @@ export function row(bench, metric, value, unit, baseline, baselineValue, goal, o
     ok,
   };
 }
+
+/** The moment the order benches act at, and their shop: SKUs S0… with a million units each. */
+export const ORDERS_NOW = '2026-11-27T10:00:00Z';
+export const ORDER_SKUS = 1000;
+
+/** place `${prefix}0`…, then pay 70% and fail 30% of them: n events in all. */
+export function placePayFail(n, prefix = 'o') {
+  const places = Math.round(n / 2);
+  const lines = [];
+  for (let i = 0; i < places; i++)
+    lines.push(
+      JSON.stringify({
+        type: 'place',
+        id: `${prefix}${i}`,
+        provider: 'boleto',
+        items: [{ sku: `S${i % ORDER_SKUS}`, qty: 1 }],
+      }),
+    );
+  for (let i = 0; i < n - places; i++)
+    lines.push(JSON.stringify({ type: i % 10 < 7 ? 'pay' : 'fail', id: `${prefix}${i}`, event: `${prefix}e${i}` }));
+  return lines;
+}
+
+/** Stocks the shop at `db` (a file or a URL) and sets it on-order; returns `db`. */
+export function seedOrdersShop(dir, db) {
+  const stock = Array.from({ length: ORDER_SKUS }, (_, i) =>
+    JSON.stringify({ type: 'stock-set', sku: `S${i}`, qty: 1_000_000 }),
+  ).join('\n');
+  const r = timed(process.execPath, [BIN, '--db', db, '--now', ORDERS_NOW, 'apply', '-'], {
+    env: benchEnv(dir),
+    input: stock,
+  });
+  if (r.code !== 0) throw new Error(`seeding failed: ${r.stderr}`);
+  const m = timed(process.execPath, [BIN, '--db', db, 'set-mode', 'on-order'], { env: benchEnv(dir) });
+  if (m.code !== 0) throw new Error(m.stderr);
+  return db;
+}

@@ -4,38 +4,23 @@
 import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, benchEnv, median, row, scratch, timed } from './lib.mjs';
+import {
+  BIN,
+  benchEnv,
+  median,
+  ORDER_SKUS,
+  ORDERS_NOW,
+  placePayFail,
+  row,
+  scratch,
+  seedOrdersShop,
+  timed,
+} from './lib.mjs';
 
-const NOW = '2026-11-27T10:00:00Z';
-const SKUS = 1000;
-
-/** place o0…, then pay 70% and fail 30% of them: n events in all. */
-function events(n) {
-  const places = Math.round(n / 2);
-  const lines = [];
-  for (let i = 0; i < places; i++)
-    lines.push(
-      JSON.stringify({ type: 'place', id: `o${i}`, provider: 'boleto', items: [{ sku: `S${i % SKUS}`, qty: 1 }] }),
-    );
-  for (let i = 0; i < n - places; i++)
-    lines.push(JSON.stringify({ type: i % 10 < 7 ? 'pay' : 'fail', id: `o${i}`, event: `e${i}` }));
-  return lines;
-}
-
-function seed(dir, name) {
-  const db = join(dir, name);
-  const stock = Array.from({ length: SKUS }, (_, i) =>
-    JSON.stringify({ type: 'stock-set', sku: `S${i}`, qty: 1_000_000 }),
-  ).join('\n');
-  const r = timed(process.execPath, [BIN, '--db', db, '--now', NOW, 'apply', '-'], {
-    env: benchEnv(dir),
-    input: stock,
-  });
-  if (r.code !== 0) throw new Error(`seeding failed: ${r.stderr}`);
-  const m = timed(process.execPath, [BIN, '--db', db, 'set-mode', 'on-order'], { env: benchEnv(dir) });
-  if (m.code !== 0) throw new Error(m.stderr);
-  return db;
-}
+const NOW = ORDERS_NOW;
+const SKUS = ORDER_SKUS;
+const events = (n) => placePayFail(n);
+const seed = (dir, name) => seedOrdersShop(dir, join(dir, name));
 
 /** The ceiling: the same per-event writes with nothing else, one transaction each. */
 function bareLoop(path, lines) {

@@ -7,27 +7,22 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startServer } from '../scripts/pg-server.mjs';
-import { BIN, benchEnv, median, row, scratch, timed } from './lib.mjs';
+import {
+  BIN,
+  benchEnv,
+  median,
+  ORDER_SKUS,
+  ORDERS_NOW,
+  placePayFail,
+  row,
+  scratch,
+  seedOrdersShop,
+  timed,
+} from './lib.mjs';
 
-const NOW = '2026-11-27T10:00:00Z';
-const SKUS = 1000;
-
-function events(n, prefix = 'o') {
-  const places = Math.round(n / 2);
-  const lines = [];
-  for (let i = 0; i < places; i++)
-    lines.push(
-      JSON.stringify({
-        type: 'place',
-        id: `${prefix}${i}`,
-        provider: 'boleto',
-        items: [{ sku: `S${i % SKUS}`, qty: 1 }],
-      }),
-    );
-  for (let i = 0; i < n - places; i++)
-    lines.push(JSON.stringify({ type: i % 10 < 7 ? 'pay' : 'fail', id: `${prefix}${i}`, event: `${prefix}e${i}` }));
-  return lines;
-}
+const NOW = ORDERS_NOW;
+const SKUS = ORDER_SKUS;
+const events = placePayFail;
 
 function createDb(admin, name) {
   const r = spawnSync('psql', ['-X', '-q', '-d', admin, '-c', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
@@ -35,18 +30,7 @@ function createDb(admin, name) {
   return admin.replace(/^(postgres(?:ql)?:\/\/[^/?#]*)(\/[^?#]*)?/, `$1/${name}`);
 }
 
-function seed(dir, db) {
-  const stock = Array.from({ length: SKUS }, (_, i) =>
-    JSON.stringify({ type: 'stock-set', sku: `S${i}`, qty: 1_000_000 }),
-  ).join('\n');
-  const r = timed(process.execPath, [BIN, '--db', db, '--now', NOW, 'apply', '-'], {
-    env: benchEnv(dir),
-    input: stock,
-  });
-  if (r.code !== 0) throw new Error(`seeding failed: ${r.stderr}`);
-  const m = timed(process.execPath, [BIN, '--db', db, 'set-mode', 'on-order'], { env: benchEnv(dir) });
-  if (m.code !== 0) throw new Error(m.stderr);
-}
+const seed = seedOrdersShop;
 
 /** The ceiling: the same per-event writes with nothing else, one transaction each, over the same socket. */
 async function bareLoop(url, lines) {

@@ -8,15 +8,16 @@
 // The server is stopped and its folder removed when CMD ends, fails, or this
 // process gets SIGINT/SIGTERM.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
 const asRoot = process.getuid?.() === 0;
 
-/** A role that logs in with a password (made up for the throwaway server only). */
+/** A role that logs in with a password: a new random one for each throwaway server, never written down. */
 const SHOP_ROLE = 'inv_shop';
-const SHOP_PASSWORD = 'Sh0p-secret-4711';
+const SHOP_PASSWORD = randomBytes(18).toString('base64url');
 
 function pgUser() {
   const r = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });

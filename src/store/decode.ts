@@ -5,7 +5,8 @@
  * through a command, nor go on with an impossible value (orders placed in a
  * mode "bogus"). Shared by every backend; `verify` reports the same problems.
  */
-import { REASONS, STATUSES } from '../core/lifecycle.js';
+import { type OrderStatus, REASONS, STATUSES } from '../core/lifecycle.js';
+import type { OrderState } from '../core/orders.js';
 import { MODES, type Mode } from '../core/modes.js';
 import type { OrderLine, Problem } from '../core/ports.js';
 import { PROVIDER_NAME, type Provider, providerProblems } from '../core/providers.js';
@@ -162,4 +163,36 @@ export class StoredValueCheck {
       `notification "${r.event_id}" ${r.order_id === null ? 'names an order that does not exist' : `has the transition ${JSON.stringify(r.transition)}`}`,
     );
   }
+}
+
+/** An orders row as both backends store it. */
+export interface OrderRow {
+  id: string;
+  status: OrderStatus;
+  mode: string;
+  provider: string;
+  placed_at: number;
+  expires_at: number;
+  updated_at: number;
+  holding: number;
+  oversold_units: number;
+  late_payment: number;
+  lines: string;
+}
+
+/** An orders row as the core's OrderState: its mode and lines decoded (a damaged value throws Damage). */
+export function decodeOrder(o: OrderRow): OrderState {
+  return {
+    id: o.id,
+    status: o.status,
+    mode: decodeMode(o.mode, `the mode of order "${o.id}"`),
+    provider: o.provider,
+    placedAt: o.placed_at,
+    expiresAt: o.expires_at,
+    updatedAt: o.updated_at,
+    holding: o.holding === 1,
+    oversoldUnits: o.oversold_units,
+    latePayment: o.late_payment === 1,
+    lines: decodeLines(o.lines, o.id),
+  };
 }

@@ -63,10 +63,11 @@ import {
   type StoredOrder,
   type StoredSku,
   type StoredWindow,
-  decodeLines,
   decodeMode,
   decodeProvider,
   encodeLines,
+  decodeOrder,
+  type OrderRow,
 } from './decode.js';
 import { PG_APPLICATION, PG_MIGRATIONS, PG_SCHEMA_VERSION } from './pg-schema.js';
 import { COPY_PAGE, EMPTY_SETTINGS, keyColumns, NOT_COPIED, notEmpty, TABLE_COLUMNS } from './tables.js';
@@ -89,20 +90,6 @@ interface SkuRow {
   reserved: number;
   low_stock: number | null;
   due: number;
-}
-
-interface OrderRow {
-  id: string;
-  status: OrderStatus;
-  mode: string;
-  provider: string;
-  placed_at: number;
-  expires_at: number;
-  updated_at: number;
-  holding: number;
-  oversold_units: number;
-  late_payment: number;
-  lines: string;
 }
 
 /** Units of a SKU held by orders past their window: already available again (core/orders.ts stockItem). */
@@ -932,22 +919,6 @@ export class PgStore implements Store {
 
   // ── orders ────────────────────────────────────────────────────────────────
 
-  private state(o: OrderRow): OrderState {
-    return {
-      id: o.id,
-      status: o.status,
-      mode: decodeMode(o.mode, `the mode of order "${o.id}"`),
-      provider: o.provider,
-      placedAt: o.placed_at,
-      expiresAt: o.expires_at,
-      updatedAt: o.updated_at,
-      holding: o.holding === 1,
-      oversoldUnits: o.oversold_units,
-      latePayment: o.late_payment === 1,
-      lines: decodeLines(o.lines, o.id),
-    };
-  }
-
   private async available(sku: string, nowMs: number): Promise<number> {
     return this.item(await this.mustSku(sku, nowMs)).available;
   }
@@ -994,7 +965,7 @@ export class PgStore implements Store {
       );
       if (added.length === 0) {
         const [row] = await this.q<OrderRow & Row>(`SELECT * FROM orders WHERE id = $1`, [p.id]);
-        return placeAgain(this.state(row), { provider: provider.name, lines: p.lines }, p.nowMs);
+        return placeAgain(decodeOrder(row), { provider: provider.name, lines: p.lines }, p.nowMs);
       }
       // The SKUs this order takes from, locked in SKU order; then the check and the take in one conditional UPDATE.
       // (One SKU needs no lock first: the conditional UPDATE takes it.)
@@ -1039,7 +1010,7 @@ export class PgStore implements Store {
       );
       if (!row) throw unknownOrder(n.id);
       const { seen_order, seen_transition, ...orderRow } = row;
-      const o = this.state(orderRow as unknown as OrderRow);
+      const o = decodeOrder(orderRow as unknown as OrderRow);
       const seen =
         seen_order === null ? undefined : ({ orderId: seen_order, transition: seen_transition } as SeenEvent);
       if (n.eventId !== undefined && seen?.orderId === o.id && seen.transition === n.transition)
@@ -1081,7 +1052,7 @@ export class PgStore implements Store {
         [nowMs],
       );
       const due = rows
-        .map((r) => this.state(r))
+        .map((r) => decodeOrder(r))
         .sort((a, b) => a.expiresAt - b.expiresAt || a.placedAt - b.placedAt || (a.id < b.id ? -1 : 1));
       await this.lockSkus(due.flatMap((o) => o.lines.map((l) => l.sku)));
       for (const o of due) {
@@ -1096,14 +1067,14 @@ export class PgStore implements Store {
     return this.read(async () => {
       const [row] = await this.q<OrderRow & Row>(`SELECT * FROM orders WHERE id = $1`, [id]);
       if (!row) throw unknownOrder(id);
-      return orderDoc(this.state(row), nowMs);
+      return orderDoc(decodeOrder(row), nowMs);
     });
   }
 
   listOrders(q: { status?: OrderStatus; nowMs: number }): Promise<OrderDoc[]> {
     return this.read(async () =>
       (await this.q<OrderRow & Row>(`SELECT * FROM orders ORDER BY placed_at, id`))
-        .map((o) => orderDoc(this.state(o), q.nowMs))
+        .map((o) => orderDoc(decodeOrder(o), q.nowMs))
         .filter((d) => !q.status || d.status === q.status),
     );
   }

@@ -51,7 +51,6 @@ import { backupTo, restoreInto } from './backup.js';
 import {
   Damage,
   StoredValueCheck,
-  decodeLines,
   decodeMode,
   decodeProvider,
   encodeLines,
@@ -59,6 +58,8 @@ import {
   type StoredOrder,
   type StoredSku,
   type StoredWindow,
+  decodeOrder,
+  type OrderRow,
 } from './decode.js';
 import { mapSqliteError, type DB } from './open.js';
 import type { SqliteImport } from './import-batch.js';
@@ -70,19 +71,6 @@ interface SkuRow {
   reserved: number;
   low_stock: number | null;
   due: number;
-}
-interface OrderRow {
-  id: string;
-  status: OrderStatus;
-  mode: Mode;
-  provider: string;
-  placed_at: number;
-  expires_at: number;
-  updated_at: number;
-  holding: number;
-  oversold_units: number;
-  late_payment: number;
-  lines: string;
 }
 
 import { ALL_SKU_ROWS, IS_AVAILABLE, SKU_ROW, TAKE_IF_AVAILABLE } from './sqlite-sql.js';
@@ -750,26 +738,10 @@ export class SqliteStore implements Store {
     return this.q(`SELECT * FROM orders WHERE id = ?`).get(id) as OrderRow | undefined;
   }
 
-  private state(o: OrderRow): OrderState {
-    return {
-      id: o.id,
-      status: o.status,
-      mode: decodeMode(o.mode, `the mode of order "${o.id}"`),
-      provider: o.provider,
-      placedAt: o.placed_at,
-      expiresAt: o.expires_at,
-      updatedAt: o.updated_at,
-      holding: o.holding === 1,
-      oversoldUnits: o.oversold_units,
-      latePayment: o.late_payment === 1,
-      lines: decodeLines(o.lines, o.id),
-    };
-  }
-
   private mustOrder(id: string): OrderState {
     const o = this.orderRow(id);
     if (!o) throw unknownOrder(id);
-    return this.state(o);
+    return decodeOrder(o);
   }
 
   /** Available units of a SKU now, holds past their window counted back (core/orders.ts stockItem). */
@@ -891,7 +863,7 @@ export class SqliteStore implements Store {
       const due = (
         this.q(`SELECT * FROM orders WHERE id IN (SELECT order_id FROM pending WHERE until <= ?) AND status = 'pending'
         ORDER BY expires_at, placed_at, id`).all(nowMs) as OrderRow[]
-      ).map((r) => this.state(r));
+      ).map((r) => decodeOrder(r));
       for (const o of due) {
         const step = planExpiry(o, nowMs);
         if (step) this.writeStep(o, step);
@@ -907,7 +879,7 @@ export class SqliteStore implements Store {
   async listOrders(q: { status?: OrderStatus; nowMs: number }): Promise<OrderDoc[]> {
     return this.read(() => {
       const rows = this.q(`SELECT * FROM orders ORDER BY placed_at, id`).all() as OrderRow[];
-      return rows.map((o) => orderDoc(this.state(o), q.nowMs)).filter((d) => !q.status || d.status === q.status);
+      return rows.map((o) => orderDoc(decodeOrder(o), q.nowMs)).filter((d) => !q.status || d.status === q.status);
     });
   }
 }
