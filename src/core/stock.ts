@@ -2,8 +2,8 @@
  * Stock quantities and the rules for changing them by hand (SPEC section 2).
  * onHand and reserved only ever change through ledger movements; available is derived.
  */
-import { RefusedError, invalidInput } from './errors.js';
-import type { Adjusted } from './ports.js';
+import { InvError, RefusedError, invalidInput } from './errors.js';
+import type { Adjusted, ImportRefusal } from './ports.js';
 
 export interface StockLevel {
   onHand: number;
@@ -79,4 +79,27 @@ export function adjustedAgain(s: { sku: string; name: string; onHand: number; re
     available: s.onHand - s.reserved,
     duplicate: true,
   };
+}
+
+/**
+ * The import rows refused because of units reserved for unpaid orders, by the
+ * same rule as `stock set` / `stock add`, in line order. A negative quantity is
+ * units owed (SPEC section 4): only a SKU with units reserved can be refused.
+ */
+export function importRefusals(
+  rows: readonly { sku: string; onHand: number; reserved: number; qty: number; line: number }[],
+  add: boolean,
+): ImportRefusal[] {
+  const refused: ImportRefusal[] = [];
+  for (const r of rows) {
+    if (r.reserved <= 0) continue;
+    const change = add ? { add: r.qty } : { add: r.qty - r.onHand };
+    try {
+      adjustment({ onHand: r.onHand, reserved: r.reserved }, change, r.sku);
+    } catch (e) {
+      if (!(e instanceof InvError)) throw e;
+      refused.push({ sku: r.sku, line: r.line, qty: r.qty, message: e.message });
+    }
+  }
+  return refused.sort((a, b) => a.line - b.line);
 }

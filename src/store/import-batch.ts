@@ -29,7 +29,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { InvError, StoreError } from '../core/errors.js';
+import { StoreError } from '../core/errors.js';
 import type {
   ImportApplied,
   ImportApplyOptions,
@@ -39,7 +39,7 @@ import type {
   ImportRefusal,
   ImportRow,
 } from '../core/ports.js';
-import { adjustment } from '../core/stock.js';
+import { importRefusals } from '../core/stock.js';
 import { mapSqliteError, type DB } from './open.js';
 // Units held by orders past their window are available again: they do not block an import either.
 import { DUE_HELD } from './sqlite-sql.js';
@@ -479,20 +479,7 @@ export class SqliteImport implements ImportBatch {
       FROM skus s JOIN (${agg(this.table, o.duplicates, this.located)}) a ON a.sku = s.sku
       WHERE s.sku IN (SELECT sku FROM pending WHERE held = 1) AND s.reserved > 0`)
       .all({ now: o.nowMs }) as { sku: string; onHand: number; reserved: number; qty: number; line: number }[];
-    const refused: ImportRefusal[] = [];
-    for (const r of rows) {
-      // A negative quantity is units owed (SPEC section 4): only units reserved
-      // for unpaid orders make a row refusable, by the same rule as `stock set`.
-      if (r.reserved <= 0) continue;
-      const change = o.add ? { add: r.qty } : { add: r.qty - r.onHand };
-      try {
-        adjustment({ onHand: r.onHand, reserved: r.reserved }, change, r.sku);
-      } catch (e) {
-        if (!(e instanceof InvError)) throw e;
-        refused.push({ sku: r.sku, line: r.line, qty: r.qty, message: e.message });
-      }
-    }
-    return refused.sort((a, b) => a.line - b.line);
+    return importRefusals(rows, Boolean(o.add));
   }
 
   private changes(o: ImportApplyOptions): ImportChange[] {

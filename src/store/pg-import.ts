@@ -12,7 +12,6 @@
  *    set-based statements. Unchanged SKUs write nothing.
  */
 import type pg from 'pg';
-import { InvError } from '../core/errors.js';
 import type {
   ImportApplied,
   ImportApplyOptions,
@@ -22,7 +21,7 @@ import type {
   ImportRefusal,
   ImportRow,
 } from '../core/ports.js';
-import { adjustment } from '../core/stock.js';
+import { importRefusals } from '../core/stock.js';
 import { mapPgError } from './pg-errors.js';
 
 /** Rows per INSERT while staging. */
@@ -133,18 +132,7 @@ export class PgImport implements ImportBatch {
        WHERE s.sku IN (SELECT sku FROM pending WHERE held = 1) AND s.reserved > 0`,
       [o.nowMs],
     );
-    const refused: ImportRefusal[] = [];
-    for (const r of rows) {
-      if (r.reserved <= 0) continue;
-      const change = o.add ? { add: r.qty } : { add: r.qty - r.onHand };
-      try {
-        adjustment({ onHand: r.onHand, reserved: r.reserved }, change, r.sku);
-      } catch (e) {
-        if (!(e instanceof InvError)) throw e;
-        refused.push({ sku: r.sku, line: r.line, qty: r.qty, message: e.message });
-      }
-    }
-    return refused.sort((a, b) => a.line - b.line);
+    return importRefusals(rows, Boolean(o.add));
   }
 
   private async changes(o: ImportApplyOptions): Promise<ImportChange[]> {
