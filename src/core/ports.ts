@@ -118,6 +118,19 @@ export interface TableRows {
 /** What one operation of a batch came to: its result, or the error it was refused with (its savepoint rolled back). */
 export type BatchOutcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
+/** A change of stock by hand (stock set / stock add, or their events in inv apply). */
+export interface AdjustInput {
+  sku: string;
+  set?: number;
+  add?: number;
+  name?: string;
+  lowStock?: number | null;
+  note?: string;
+  /** Applied at most once under this id (inv apply's `event`): the same change again is a duplicate. */
+  eventId?: string;
+  nowMs: number;
+}
+
 export interface Store {
   close(): void | Promise<void>;
   /**
@@ -196,17 +209,7 @@ export interface Store {
     name: string,
     tune: (existing: Provider | undefined) => Provider,
   ): Promise<{ created: boolean; provider: Provider }>;
-  adjustStock(a: {
-    sku: string;
-    set?: number;
-    add?: number;
-    name?: string;
-    lowStock?: number | null;
-    note?: string;
-    /** Applied at most once under this id (inv apply's `event`): the same change again is a duplicate. */
-    eventId?: string;
-    nowMs: number;
-  }): Promise<Adjusted>;
+  adjustStock(a: AdjustInput): Promise<Adjusted>;
   history(sku: string): Promise<{ sku: string; movements: Movement[] }>;
   verify(): Promise<Problem[]>;
   isEmpty(): Promise<boolean>;

@@ -37,6 +37,7 @@ import {
   unknownSku,
 } from '../core/orders.js';
 import type {
+  AdjustInput,
   AppliedPolicy,
   PolicyPlan,
   BatchOutcome,
@@ -772,16 +773,7 @@ export class PgStore implements Store {
     });
   }
 
-  adjustStock(a: {
-    sku: string;
-    set?: number;
-    add?: number;
-    name?: string;
-    lowStock?: number | null;
-    note?: string;
-    eventId?: string;
-    nowMs: number;
-  }): Promise<Adjusted> {
+  adjustStock(a: AdjustInput): Promise<Adjusted> {
     return this.write(async () => {
       let row = await this.skuRow(a.sku, a.nowMs, true);
       const kind = a.set !== undefined ? 'set' : 'add';

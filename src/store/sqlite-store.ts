@@ -10,6 +10,7 @@ import type { OrderStatus } from '../core/lifecycle.js';
 import { mergeLines, type MovementReason } from '../core/lifecycle.js';
 import type { Mode, Policy, ScheduleWindow } from '../core/modes.js';
 import type {
+  AdjustInput,
   AppliedPolicy,
   PolicyPlan,
   BackupInfo,
@@ -576,16 +577,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async adjustStock(a: {
-    sku: string;
-    set?: number;
-    add?: number;
-    name?: string;
-    lowStock?: number | null;
-    note?: string;
-    eventId?: string;
-    nowMs: number;
-  }): Promise<Adjusted> {
+  async adjustStock(a: AdjustInput): Promise<Adjusted> {
     return this.write(() => {
       let row = this.skuRow(a.sku, a.nowMs);
       const kind = a.set !== undefined ? 'set' : 'add';

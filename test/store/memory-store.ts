@@ -25,6 +25,7 @@ import {
   unknownSku,
 } from '../../src/core/orders.js';
 import type {
+  AdjustInput,
   AppliedPolicy,
   PolicyPlan,
   Adjusted,
@@ -322,16 +323,7 @@ export class MemoryStore implements Store {
       return created;
     });
   }
-  adjustStock(a: {
-    sku: string;
-    set?: number;
-    add?: number;
-    name?: string;
-    lowStock?: number | null;
-    note?: string;
-    eventId?: string;
-    nowMs: number;
-  }): Promise<Adjusted> {
+  adjustStock(a: AdjustInput): Promise<Adjusted> {
     return this.tx((d) => {
       let s = d.skus.get(a.sku);
       const kind = a.set !== undefined ? 'set' : 'add';
