@@ -13,6 +13,7 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -467,7 +468,22 @@ describe('10. Ctrl-C while blocked on a FIFO with no writer', () => {
       p.stderr.on('data', (d) => {
         err += d;
       });
-      await new Promise((r) => setTimeout(r, 700));
+      // Ctrl-C once inv holds the FIFO open (blocked on it), however slowly it started: not after a fixed delay.
+      const holds = () => {
+        try {
+          return readdirSync(`/proc/${p.pid}/fd`).some((fd) => {
+            try {
+              return readlinkSync(`/proc/${p.pid}/fd/${fd}`) === fifo;
+            } catch {
+              return false;
+            }
+          });
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 500 && !holds(); i++) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 200));
       p.kill('SIGINT');
       const code = await Promise.race([
         new Promise((r) => p.on('close', r)),
