@@ -327,6 +327,7 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
       "a platform's notifications instead of inv's events: stripe, shopify or woocommerce (NDJSON or a JSON list)",
     )
     .option('--accept-test-events', 'apply test data too (Stripe livemode false, Shopify test true)')
+    .option('--restock-refunds', "put a refunded order's units back in stock (otherwise refunds are ignored)")
     .action(
       run(async (ctx, [file], o) =>
         (await import('../commands/apply.js')).apply(
@@ -335,6 +336,7 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
             stopOnError: Boolean(o.stopOnError),
             from: o.from as string | undefined,
             acceptTestEvents: Boolean(o.acceptTestEvents),
+            restockRefunds: Boolean(o.restockRefunds),
           },
           ctx,
         ),
@@ -347,6 +349,7 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
     .option('--port <port>', 'the port (default 8787; 0: any free port, printed at start)')
     .option('--log-json', 'one JSON log line per request on stderr instead of text')
     .option('--accept-test-events', 'apply test data too (Stripe livemode false, Shopify test true)')
+    .option('--restock-refunds', "put a refunded order's units back in stock (otherwise refunds are ignored)")
     .option('--max-body <size>', 'refuse bodies over this size with 413 (default 1M)')
     .option('--max-open <n>', 'answer 503 beyond this many open requests (default 64)')
     .option('--timeout <seconds>', 'drop a request not received whole within this time (default 10)')
@@ -358,6 +361,7 @@ export function buildProgram(io: Io, state: { exitCode: number }, everything = f
             port: o.port as string | undefined,
             logJson: Boolean(o.logJson),
             acceptTestEvents: Boolean(o.acceptTestEvents),
+            restockRefunds: Boolean(o.restockRefunds),
             maxBody: o.maxBody as string | undefined,
             maxOpen: o.maxOpen as string | undefined,
             timeout: o.timeout as string | undefined,

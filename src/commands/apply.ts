@@ -109,10 +109,16 @@ export interface ApplyOptions {
   /** A platform's notifications instead of inv's own events. */
   from?: string;
   acceptTestEvents?: boolean;
+  restockRefunds?: boolean;
 }
 
 export async function apply(o: ApplyOptions, ctx: Context): Promise<Output> {
   if (o.from !== undefined) return applyFrom(o, ctx);
+  for (const [given, flag] of [
+    [o.acceptTestEvents, '--accept-test-events'],
+    [o.restockRefunds, '--restock-refunds'],
+  ] as const)
+    if (given) throw new UsageError(`${flag} is for a platform's notifications: add --from stripe|shopify|woocommerce`);
   const { stream: input } = await openSource(o.file, ctx.io.stdin);
   const out = new LineWriter(ctx.io.stdout);
   let firstFailure = 0;
@@ -276,6 +282,7 @@ async function applyFrom(o: ApplyOptions, ctx: Context): Promise<Output> {
           const result = await applyPlatform(store, translate(platform, deliveryOf(platform, r.value)), {
             nowMs: ctx.clock(),
             acceptTest: Boolean(o.acceptTestEvents),
+            restockRefunds: Boolean(o.restockRefunds),
           });
           applied++;
           out.push(`${JSON.stringify({ line: r.line, ok: true, result })}\n`);

@@ -11,11 +11,12 @@
  * when it is not known yet.
  */
 import { cannotMap, isInvError } from '../core/errors.js';
-import type { OrderDoc, Store } from '../core/ports.js';
+import { refundUnits } from '../core/orders.js';
+import type { OrderDoc, OrderLine, Store } from '../core/ports.js';
 import { chooseProvider } from '../core/payment-methods.js';
 import { mergeCatalogue } from '../core/providers.js';
 import { checkEventId, checkOrderId } from '../core/values.js';
-import type { Translated } from '../io/platforms/types.js';
+import type { RestockAction, Translated } from '../io/platforms/types.js';
 
 export interface PlatformResult {
   platform: string;
@@ -28,7 +29,19 @@ export interface PlatformResult {
   duplicate: boolean;
   /** Why the notification changes nothing in inv (an event inv does not act on, test data). */
   ignored?: string;
+  /** The units this refund put back in stock now (step "restock", with --restock-refunds). */
+  restocked?: OrderLine[];
 }
+
+export interface PlatformOptions {
+  nowMs: number;
+  acceptTest: boolean;
+  /** Refunds put the order's units back in stock (`--restock-refunds`); otherwise they are ignored. */
+  restockRefunds?: boolean;
+}
+
+const NO_RESTOCK =
+  'refunds do not restock unless the shop asks for it (--restock-refunds); or record a return with inv stock add SKU N';
 
 async function known(store: Store, id: string, nowMs: number): Promise<OrderDoc | null> {
   try {
@@ -39,11 +52,7 @@ async function known(store: Store, id: string, nowMs: number): Promise<OrderDoc 
   }
 }
 
-export async function applyPlatform(
-  store: Store,
-  t: Translated,
-  o: { nowMs: number; acceptTest: boolean },
-): Promise<PlatformResult> {
+export async function applyPlatform(store: Store, t: Translated, o: PlatformOptions): Promise<PlatformResult> {
   const base = {
     platform: t.platform,
     event: t.eventId,
@@ -59,6 +68,7 @@ export async function applyPlatform(
     };
   const a = t.action;
   if (a.kind === 'ignore') return { ...base, ignored: a.reason };
+  if (a.kind === 'restock') return restock(store, a, base, o);
   const orderId = checkOrderId(a.orderId);
   const eventId = checkEventId(t.eventId);
   let order = await known(store, orderId, o.nowMs);
@@ -91,4 +101,36 @@ export async function applyPlatform(
   const after = await store.notify({ id: orderId, transition: a.transition, eventId, nowMs: o.nowMs });
   if (!after.duplicate) steps.push(a.transition);
   return { ...base, steps, order: after, duplicate: steps.length === 0 };
+}
+
+/**
+ * A refund, where the shop asks for it: the units come back to stock as an
+ * adjustment noted with the order, each SKU once under the refund's key (a
+ * retry, or the same refund told again, changes nothing).
+ */
+async function restock(
+  store: Store,
+  a: RestockAction,
+  base: Omit<PlatformResult, 'order'> & { order: null },
+  o: PlatformOptions,
+): Promise<PlatformResult> {
+  if (!o.restockRefunds) return { ...base, ignored: NO_RESTOCK };
+  const orderId = checkOrderId(a.orderId);
+  const order = await known(store, orderId, o.nowMs);
+  if (!order) return { ...base, ignored: `order "${orderId}" is not known to inv: no units to put back` };
+  const units = refundUnits(order, a.lines);
+  if (typeof units === 'string') return { ...base, order, ignored: units };
+  const back: OrderLine[] = [];
+  for (const l of units) {
+    const r = await store.adjustStock({
+      sku: l.sku,
+      add: l.qty,
+      note: `refund of order ${orderId} (${base.event})`,
+      eventId: `restock:${a.key}:${l.sku}`,
+      nowMs: o.nowMs,
+    });
+    if (r.duplicate !== true) back.push(l);
+  }
+  if (back.length === 0) return { ...base, order, duplicate: true };
+  return { ...base, steps: ['restock'], order, restocked: back };
 }

@@ -25,6 +25,7 @@ export interface ServeOptions {
   port?: string;
   logJson: boolean;
   acceptTestEvents: boolean;
+  restockRefunds?: boolean;
   maxBody?: string;
   maxOpen?: string;
   timeout?: string;
@@ -149,7 +150,11 @@ export async function serve(o: ServeOptions, ctx: Context): Promise<Output> {
         const t = translate(platform, { body: parsePayload(raw.toString('utf8')), headers });
         event = t.eventId;
         const r = await exclusive(() =>
-          applyPlatform(store, t, { nowMs: ctx.clock(), acceptTest: o.acceptTestEvents }),
+          applyPlatform(store, t, {
+            nowMs: ctx.clock(),
+            acceptTest: o.acceptTestEvents,
+            restockRefunds: o.restockRefunds,
+          }),
         );
         const what = r.ignored
           ? `ignored: ${r.ignored}`

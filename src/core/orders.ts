@@ -368,3 +368,22 @@ export function holders(rows: readonly PendingRow[], nowMs: number): { holders: 
     awaitingPayment: rows.filter((r) => !r.held && r.expiresAt > nowMs).map(show),
   };
 }
+
+/**
+ * The units a refund puts back in stock: only a paid order's units were taken;
+ * the refund's own lines where the platform lists them (Shopify), each SKU at
+ * most as many as the order holds, else the whole order (a Stripe charge says
+ * no more than "refunded"). Returns the reason when there is nothing to put back.
+ */
+export function refundUnits(order: OrderDoc, refunded: OrderLine[] | null): OrderLine[] | string {
+  if (order.status !== 'paid')
+    return `order "${order.id}" is ${order.status}: its units were never taken from stock, none come back`;
+  const ordered = new Map(mergeLines(order.lines).map((l) => [l.sku, l.qty]));
+  if (refunded === null) return [...ordered].map(([sku, qty]) => ({ sku, qty }));
+  const back: OrderLine[] = [];
+  for (const l of mergeLines(refunded)) {
+    const qty = Math.min(l.qty, ordered.get(l.sku) ?? 0);
+    if (qty > 0) back.push({ sku: l.sku, qty });
+  }
+  return back.length > 0 ? back : `the refund lists no unit of order "${order.id}" to put back`;
+}

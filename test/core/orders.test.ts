@@ -4,7 +4,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RefusedError } from '../../src/core/errors.js';
-import { orderDoc, planExpiry, planNotify, planPlace, stockItem, type OrderState } from '../../src/core/orders.js';
+import {
+  orderDoc,
+  planExpiry,
+  planNotify,
+  planPlace,
+  refundUnits,
+  stockItem,
+  type OrderState,
+} from '../../src/core/orders.js';
+import type { OrderDoc } from '../../src/core/ports.js';
 import { CATALOGUE } from '../../src/core/providers.js';
 
 const H = 3_600_000;
@@ -144,5 +153,48 @@ describe('what every command shows', () => {
       available: 1,
       oversold: false,
     });
+  });
+});
+
+describe('refundUnits', () => {
+  const order = (status: OrderDoc['status']): OrderDoc => ({
+    id: 'R-1',
+    status,
+    mode: 'on-payment',
+    provider: 'card',
+    placedAt: '',
+    expiresAt: '',
+    updatedAt: '',
+    lines: [
+      { sku: 'MUG', qty: 2 },
+      { sku: 'TEE', qty: 1 },
+      { sku: 'MUG', qty: 1 },
+    ],
+    reserved: 0,
+    oversoldUnits: 0,
+    latePayment: false,
+    duplicate: false,
+  });
+
+  it('a whole refund brings back every unit of a paid order, by SKU', () => {
+    expect(refundUnits(order('paid'), null)).toEqual([
+      { sku: 'MUG', qty: 3 },
+      { sku: 'TEE', qty: 1 },
+    ]);
+  });
+
+  it("a refund's own lines, each SKU at most what the order took; SKUs not on the order are left out", () => {
+    expect(
+      refundUnits(order('paid'), [
+        { sku: 'MUG', qty: 5 },
+        { sku: 'CAP', qty: 1 },
+      ]),
+    ).toEqual([{ sku: 'MUG', qty: 3 }]);
+    expect(refundUnits(order('paid'), [{ sku: 'CAP', qty: 1 }])).toMatch(/lists no unit of order "R-1"/);
+  });
+
+  it('an order that never took its units gives none back', () => {
+    for (const st of ['pending', 'failed', 'cancelled', 'expired'] as const)
+      expect(refundUnits(order(st), null)).toMatch(new RegExp(`is ${st}: its units were never taken`));
   });
 });

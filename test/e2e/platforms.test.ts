@@ -159,6 +159,99 @@ describe('inv apply --from', () => {
     expect(s.run(['verify', '--json']).json.ok).toBe(true);
   });
 
+  it('refunds put the units back only with --restock-refunds, once; partial and unpaid ones say why not', () => {
+    const s = shop('on-payment');
+    // An order placed by its PaymentIntent (no order_id: the intent's id is the order's); its charge names the intent.
+    const pi = { id: 'pi_9', object: 'payment_intent', metadata: { inv_items: 'MUG:2,TEE:1' } };
+    const charge = (refunded: boolean, amount_refunded: number) => ({
+      id: 'ch_9',
+      object: 'charge',
+      amount: 3600,
+      amount_refunded,
+      refunded,
+      payment_intent: 'pi_9',
+      metadata: {},
+    });
+    const paid = stripeEvent('payment_intent.succeeded', { ...pi, payment_method_types: ['card'] }, { id: 'evt_p' });
+    const partial = stripeEvent('charge.refunded', charge(false, 1200), { id: 'evt_r1' });
+    const full = stripeEvent('charge.refunded', charge(true, 3600), { id: 'evt_r2' });
+    const again = stripeEvent('charge.refunded', charge(true, 3600), { id: 'evt_r3' });
+    const events = ndjson([paid, partial, full, again]);
+
+    // Not asked: the refund is ignored, saying how to ask; the stock stays taken.
+    const plain = s.run(['apply', '--from', 'stripe', '-'], events);
+    expect(plain.code).toBe(0);
+    expect(s.results(plain.stdout)[2].result.ignored).toMatch(/--restock-refunds/);
+    expect(s.stock('MUG').onHand).toBe(3);
+
+    // Asked (the same events again, as a replay): the full refund brings the order back once, by its PaymentIntent.
+    const r = s.run(['apply', '--from', 'stripe', '--restock-refunds', '-'], events);
+    expect(r.code).toBe(0);
+    const lines = s.results(r.stdout).map((l) => l.result);
+    expect(lines[0].duplicate).toBe(true);
+    expect(lines[1].ignored).toMatch(/partial refund \(1200 of 3600/);
+    expect(lines[2]).toMatchObject({
+      steps: ['restock'],
+      order: { id: 'pi_9', status: 'paid' },
+      restocked: [
+        { sku: 'MUG', qty: 2 },
+        { sku: 'TEE', qty: 1 },
+      ],
+    });
+    expect(lines[3]).toMatchObject({ steps: [], duplicate: true });
+    expect(s.stock('MUG')).toMatchObject({ onHand: 5, reserved: 0 });
+    expect(s.stock('TEE')).toMatchObject({ onHand: 5, reserved: 0 });
+    const moves = s.run(['history', 'MUG', '--json']).json.movements;
+    expect(moves.at(-1)).toMatchObject({
+      reason: 'adjust',
+      onHandDelta: 2,
+      note: 'refund of order pi_9 (stripe:evt_r2)',
+    });
+    const again2 = s.run(['apply', '--from', 'stripe', '--restock-refunds', '-'], ndjson([full]));
+    expect(s.results(again2.stdout)[0].result.duplicate).toBe(true);
+    expect(s.stock('MUG').onHand).toBe(5);
+
+    // Shopify lists what it restocked; a refund of an order never paid puts nothing back.
+    const order = shopifyOrder({ financial_status: 'paid' });
+    const refund = {
+      id: 509562969,
+      order_id: 450789469,
+      refund_line_items: [
+        { quantity: 2, restock_type: 'return', line_item: { sku: 'IPOD2008RED' } },
+        { quantity: 1, restock_type: 'no_restock', line_item: { sku: 'IPOD2008GREEN' } },
+      ],
+    };
+    const sh = s.run(
+      ['apply', '--from', 'shopify', '--restock-refunds', '-'],
+      ndjson([
+        { topic: 'orders/paid', payload: order },
+        { topic: 'refunds/create', event_id: 'e-refund', payload: refund },
+        { topic: 'refunds/create', event_id: 'e-refund', payload: refund },
+      ]),
+    );
+    expect(s.results(sh.stdout).map((l) => [l.result.steps, l.result.restocked])).toEqual([
+      [['place', 'pay'], undefined],
+      [['restock'], [{ sku: 'IPOD2008RED', qty: 2 }]],
+      [[], undefined],
+    ]);
+    expect(s.stock('IPOD2008RED').onHand).toBe(3);
+    expect(s.stock('IPOD2008GREEN').onHand).toBe(2);
+    const woo = s.run(
+      ['apply', '--from', 'woocommerce', '--restock-refunds', '-'],
+      ndjson([
+        { topic: 'order.created', payload: wooOrder({ status: 'on-hold' }) },
+        { topic: 'order.updated', payload: wooOrder({ status: 'refunded' }) },
+      ]),
+    );
+    expect(s.results(woo.stdout)[1].result.ignored).toMatch(/is pending: its units were never taken/);
+    expect(s.stock('WOO-1')).toMatchObject({ onHand: 4 });
+    expect(s.run(['verify', '--json']).json.ok).toBe(true);
+
+    const bad = s.run(['apply', '--restock-refunds', '-'], '');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--restock-refunds is for a platform's notifications: add --from/);
+  });
+
   it('refuses an unknown platform and unreadable input', () => {
     const s = shop();
     const bad = s.run(['apply', '--from', 'paypal', '-'], '{}');

@@ -67,7 +67,7 @@ const paidSession = (id = 'evt_paid') => JSON.stringify(stripeEvent('checkout.se
 
 describe('inv serve: Stripe signatures', () => {
   it("accepts the stripe package's own signature, then a replay of it is a duplicate that changes nothing", async () => {
-    const s = await serve();
+    const s = await serve(['--restock-refunds']);
     const body = paidSession();
     const first = await s.signed(body);
     expect(first.status).toBe(200);
@@ -77,6 +77,33 @@ describe('inv serve: Stripe signatures', () => {
     expect(replay.status).toBe(200);
     expect(replay.json.result).toMatchObject({ steps: [], duplicate: true });
     expect(s.stock('MUG')).toMatchObject({ onHand: 3, reserved: 0 });
+    // Started with --restock-refunds: a full refund (its charge names the order) brings the units back, once.
+    const refund = JSON.stringify(
+      stripeEvent(
+        'charge.refunded',
+        {
+          id: 'ch_1',
+          object: 'charge',
+          amount: 3600,
+          amount_refunded: 3600,
+          refunded: true,
+          metadata: { order_id: 'A-1001' },
+        },
+        { id: 'evt_refund' },
+      ),
+    );
+    const back = await s.signed(refund);
+    expect(back.status).toBe(200);
+    expect(back.json.result).toMatchObject({
+      steps: ['restock'],
+      restocked: [
+        { sku: 'MUG', qty: 2 },
+        { sku: 'TEE', qty: 1 },
+      ],
+    });
+    expect((await s.signed(refund)).json.result).toMatchObject({ steps: [], duplicate: true });
+    expect(s.stock('MUG')).toMatchObject({ onHand: 5, reserved: 0 });
+    expect(s.server.stderr()).toMatch(/POST \/webhooks\/stripe 200 .* stripe:evt_refund restock order A-1001/);
   });
 
   it('refuses forged, tampered, stale and future signatures with 401, and none of them changes the store', async () => {

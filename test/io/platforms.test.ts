@@ -8,6 +8,7 @@
  * - WooCommerce: the REST API v3 order (woocommerce.github.io/woocommerce-rest-api-docs/#order-properties).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { InvError } from '../../src/core/errors.js';
 import { chooseProvider, providerFor } from '../../src/core/payment-methods.js';
@@ -15,7 +16,7 @@ import { CATALOGUE } from '../../src/core/providers.js';
 import { deliveryOf, parsePayload, recordsOf, translate } from '../../src/io/platforms/index.js';
 import { bigShopifyBody, session, shopifyOrder, stripeEvent, wooOrder } from './platform-payloads.js';
 
-const SAMPLES = '/work/shared/webhook-samples';
+const SAMPLES = resolve(__dirname, '..', '..', '..', 'shared', 'webhook-samples');
 
 const err = (fn: () => unknown): InvError => {
   try {
@@ -69,7 +70,19 @@ describe('Stripe', () => {
     expect(t('payment_intent.payment_failed', pi)).toMatchObject({ transition: 'fail' });
     expect(t('payment_intent.canceled', pi)).toMatchObject({ transition: 'cancel' });
     expect(t('payment_intent.succeeded', { ...pi, metadata: {} })).toMatchObject({ kind: 'ignore' });
-    expect(t('charge.refunded', { id: 'ch_1', object: 'charge' })).toMatchObject({ kind: 'ignore' });
+    // A full refund brings the order back (found by metadata.order_id, else the PaymentIntent); a partial one cannot say what.
+    const charge = { id: 'ch_1', object: 'charge', amount: 2500, amount_refunded: 2500, refunded: true };
+    expect(t('charge.refunded', { ...charge, payment_intent: 'pi_3Abc' })).toEqual({
+      kind: 'restock',
+      orderId: 'pi_3Abc',
+      lines: null,
+      key: 'stripe:refund:pi_3Abc',
+    });
+    expect(t('charge.refunded', { ...charge, payment_intent: 'pi_3Abc', metadata: { order_id: 'B-7' } })).toMatchObject(
+      { kind: 'restock', orderId: 'B-7' },
+    );
+    const partial = t('charge.refunded', { ...charge, amount_refunded: 1000, refunded: false });
+    expect(partial.kind === 'ignore' && partial.reason).toMatch(/partial refund \(1000 of 2500/);
     expect(t('customer.created', { id: 'cus_1' })).toMatchObject({ kind: 'ignore' });
     const test = translate('stripe', {
       body: stripeEvent('checkout.session.completed', session(), { livemode: false }),
@@ -119,8 +132,13 @@ describe('Stripe', () => {
         lines: null,
         methods: ['stripe:card', 'stripe:klarna', 'stripe:link', 'stripe:paypal'],
       });
+      // A charge refunded whole, with empty metadata: its PaymentIntent names the order.
       const refund = parsePayload(readFileSync(`${SAMPLES}/stripe_charge.refunded.json`, 'utf8'));
-      expect(translate('stripe', { body: refund, headers: {} }).action.kind).toBe('ignore');
+      expect(translate('stripe', { body: refund, headers: {} }).action).toMatchObject({
+        kind: 'restock',
+        orderId: 'pi_3Kl36gJDPojXS6LN02fQVtKR',
+        lines: null,
+      });
     },
   );
 });
@@ -161,7 +179,7 @@ describe('Shopify', () => {
     expect(t('orders/updated', { ...(body as object), financial_status: 'voided' }).action).toMatchObject({
       transition: 'fail',
     });
-    expect(t('refunds/create').action.kind).toBe('ignore');
+    expect(t('orders/fulfilled').action.kind).toBe('ignore');
     expect(t('orders/paid', body, { 'x-shopify-event-id': '98880550-7158-44d4-b7cd-2c97c8a091b5' }).eventId).toBe(
       'shopify:98880550-7158-44d4-b7cd-2c97c8a091b5',
     );
@@ -169,6 +187,38 @@ describe('Shopify', () => {
       'shopify:b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
     );
     expect(t('orders/paid').eventId).toBe('shopify:820982911946154508:pay');
+  });
+
+  it('refunds/create: the lines restocked in Shopify (return, cancel) come back, no_restock ones do not', () => {
+    const refund = parsePayload(
+      `{"id":509562969,"order_id":820982911946154508,"refund_line_items":[
+        {"quantity":1,"restock_type":"return","line_item":{"sku":"A","quantity":2}},
+        {"quantity":3,"restock_type":"no_restock","line_item":{"sku":"B","quantity":3}},
+        {"quantity":1,"restock_type":"cancel","line_item":{"sku":"A","quantity":2}}]}`,
+    );
+    const t = translate('shopify', { body: refund, headers: { 'x-shopify-topic': 'refunds/create' } });
+    expect(t).toMatchObject({
+      eventId: 'shopify:refund:509562969',
+      type: 'refunds/create',
+      action: {
+        kind: 'restock',
+        orderId: 'shopify:820982911946154508',
+        key: 'shopify:refund:509562969',
+        lines: [
+          { sku: 'A', qty: 1 },
+          { sku: 'A', qty: 1 },
+        ],
+      },
+    });
+    const none = translate('shopify', {
+      body: {
+        id: 1,
+        order_id: 2,
+        refund_line_items: [{ quantity: 1, restock_type: 'no_restock', line_item: { sku: 'A' } }],
+      },
+      headers: { 'x-shopify-topic': 'refunds/create' },
+    });
+    expect(none.action.kind === 'ignore' && none.action.reason).toMatch(/restocks nothing/);
   });
 
   it('a line item without a SKU is refused as not mappable, naming it', () => {
@@ -213,7 +263,10 @@ describe('WooCommerce', () => {
     expect(t('completed')).toMatchObject({ eventId: 'woocommerce:727:pay' });
     expect(t('failed').action).toMatchObject({ transition: 'fail' });
     expect(t('cancelled').action).toMatchObject({ transition: 'cancel' });
-    expect(t('refunded').action.kind).toBe('ignore');
+    expect(t('refunded')).toMatchObject({
+      eventId: 'woocommerce:727:refunded',
+      action: { kind: 'restock', orderId: 'woocommerce:727', lines: null },
+    });
     expect(t('processing', 'product.updated').action.kind).toBe('ignore');
   });
 });

@@ -47,7 +47,40 @@ const TOPICS: Record<string, (o: Obj) => OrderAction['transition']> = {
   'orders/cancelled': () => 'cancel',
 };
 
+/** Restock types that put units back (Shopify's refund dialog, "Restock items"); `no_restock` does not. */
+const RESTOCKS = new Set(['return', 'cancel', 'legacy_restock']);
+
+/**
+ * refunds/create: the body is the refund (shopify.dev, REST resource Refund),
+ * with `order_id` and `refund_line_items[]` (`quantity`, `restock_type`,
+ * `line_item.sku`). The lines the shop restocked in Shopify come back in inv.
+ */
+function translateRefund(d: Delivery, platformEvent: string | undefined): Translated {
+  const refund = obj(d.body, 'a Shopify refund');
+  const refundId = id(refund, 'id', 'a Shopify refund');
+  const orderId = `shopify:${id(refund, 'order_id', `Shopify refund ${refundId}`)}`;
+  const eventId = `shopify:${platformEvent ?? `refund:${refundId}`}`;
+  const base = { platform: 'shopify' as const, type: 'refunds/create', eventId, test: refund.test === true };
+  const items = Array.isArray(refund.refund_line_items) ? refund.refund_line_items : [];
+  const back: OrderLine[] = [];
+  for (const [i, raw] of items.entries()) {
+    const rl = obj(raw, `Shopify refund ${refundId}: refund line ${i + 1}`);
+    if (!RESTOCKS.has(String(rl.restock_type))) continue;
+    const qty = quantity(rl.quantity, `Shopify refund ${refundId}: refund line ${i + 1}`);
+    const sku = isObj(rl.line_item) ? optText(rl.line_item, 'sku')?.trim() : undefined;
+    if (qty > 0 && sku) back.push({ sku, qty });
+  }
+  if (back.length === 0)
+    return {
+      ...base,
+      action: { kind: 'ignore', reason: 'the refund restocks nothing in Shopify (restock_type no_restock)' },
+    };
+  return { ...base, action: { kind: 'restock', orderId, lines: back, key: `shopify:refund:${refundId}` } };
+}
+
 export function translateShopify(d: Delivery): Translated {
+  if ((header(d, 'shopify-topic') ?? '') === 'refunds/create')
+    return translateRefund(d, header(d, 'shopify-event-id') ?? header(d, 'shopify-webhook-id'));
   const order = obj(d.body, 'a Shopify order');
   const shopifyId = id(order, 'id', 'a Shopify order');
   const topic = header(d, 'shopify-topic') ?? 'orders/updated';

@@ -104,6 +104,16 @@ export function translateStripe(d: Delivery): Translated {
       );
     return { ...base, action: orderAction(o, INTENT[type], methodsOf(o)) };
   }
-  if (type === 'charge.refunded') return ignore('refunds do not restock: record a return with inv stock add SKU N');
+  if (type === 'charge.refunded') {
+    // A charge carries no items either: a full refund brings back the whole order, a partial one cannot say what.
+    if (o.refunded !== true)
+      return ignore(
+        `a partial refund (${String(o.amount_refunded)} of ${String(o.amount)} in minor units) does not say which units came back: record them with inv stock add SKU N`,
+      );
+    const intent = isObj(o.payment_intent) ? optText(o.payment_intent, 'id') : optText(o, 'payment_intent');
+    const orderId = optText(metadata(o), 'order_id') ?? intent ?? text(o, 'id', 'the charge');
+    const id = orderId.slice(0, 64);
+    return { ...base, action: { kind: 'restock', orderId: id, lines: null, key: `stripe:refund:${id}` } };
+  }
   return ignore(`inv does not act on ${type}`);
 }

@@ -23,6 +23,16 @@ export interface OrderAction {
   transition: 'pay' | 'fail' | 'cancel' | null;
 }
 
+/** Units a refund brings back (where the shop asks for it: `--restock-refunds`). */
+export interface RestockAction {
+  kind: 'restock';
+  orderId: string;
+  /** The units that came back, by SKU (Shopify's refund lines); null: every line of the order as inv holds it. */
+  lines: OrderLine[] | null;
+  /** What the refund is known by: its units come back once under it (a Stripe order's full refund, a Shopify refund). */
+  key: string;
+}
+
 export interface Translated {
   platform: Platform;
   /** The id inv keeps the notification under: `stripe:evt_…`, `shopify:…`, `woocommerce:ORDER:TRANSITION`. */
@@ -31,7 +41,7 @@ export interface Translated {
   type: string;
   /** Test data: Stripe `livemode: false`, Shopify `test: true`. */
   test: boolean;
-  action: OrderAction | { kind: 'ignore'; reason: string };
+  action: OrderAction | RestockAction | { kind: 'ignore'; reason: string };
 }
 
 /** A notification as received: the parsed body and the headers (lower-case names). */

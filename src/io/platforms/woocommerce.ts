@@ -10,14 +10,14 @@ import type { OrderLine } from '../../core/ports.js';
 import { id, obj, optText, quantity } from './read.js';
 import type { Delivery, Obj, OrderAction, Translated } from './types.js';
 
-const STATUS: Record<string, OrderAction['transition'] | 'ignore'> = {
+const STATUS: Record<string, OrderAction['transition'] | 'ignore' | 'restock'> = {
   pending: null,
   'on-hold': null,
   processing: 'pay',
   completed: 'pay',
   failed: 'fail',
   cancelled: 'cancel',
-  refunded: 'ignore',
+  refunded: 'restock',
   'checkout-draft': 'ignore',
   trash: 'ignore',
 };
@@ -53,13 +53,14 @@ export function translateWoo(d: Delivery): Translated {
     return {
       ...base,
       eventId: `${orderId}:${status}`,
-      action: {
-        kind: 'ignore',
-        reason:
-          status === 'refunded'
-            ? 'refunds do not restock: record a return with inv stock add SKU N'
-            : `inv does not act on ${topic} with status ${status}`,
-      },
+      action: { kind: 'ignore', reason: `inv does not act on ${topic} with status ${status}` },
+    };
+  // Refunded whole (a partial refund leaves the status as it was): the whole order comes back.
+  if (rule === 'restock')
+    return {
+      ...base,
+      eventId: `${orderId}:refunded`,
+      action: { kind: 'restock', orderId, lines: null, key: `${orderId}:refunded` },
     };
   const method = optText(order, 'payment_method');
   return {
