@@ -49,44 +49,33 @@ function answerFor(e: unknown, event: string | undefined): Answer {
   return { status: 500, body: { error }, event, outcome: e.message };
 }
 
-/** At most this many notifications share one commit. */
+/** At most this many notifications share one commit (fewer where the store's batches are smaller). */
 const MAX_GROUP = 64;
 
 /**
  * One store connection, and group commit: the notifications that arrive while
- * a commit is under way wait, then go together into the next transaction, each
- * in its own savepoint, and are answered once that one commit is on disk. One
- * sync per group instead of one per event; each keeps its own all-or-nothing.
+ * a commit is under way wait, then go together into the next batch (Store.batch:
+ * one transaction, each in its own savepoint), and are answered once that one
+ * commit is on disk. One sync per group instead of one per event; each keeps its
+ * own all-or-nothing, and the store itself failing (locked, full) fails the group.
  */
 function groupCommit(store: Store): <T>(fn: () => Promise<T>) => Promise<T> {
   type Job = { run: () => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
   const waiting: Job[] = [];
+  const most = Math.min(MAX_GROUP, store.batchLimit);
   let busy = false;
-  // The store as a whole failing (locked, full) fails the group: nothing of it is committed.
-  const storeWide = (e: unknown) =>
-    isInvError(e) && e.exitCode === EXIT.store && (e as { scope?: string }).scope !== 'value';
   const next = () => {
     if (busy || waiting.length === 0) return;
     busy = true;
-    const jobs = waiting.splice(0, MAX_GROUP);
-    let outcomes: { ok: boolean; v: unknown }[] = [];
+    const jobs = waiting.splice(0, most);
     store
-      .group(async () => {
-        outcomes = [];
-        for (const j of jobs) {
-          try {
-            outcomes.push({ ok: true, v: await j.run() });
-          } catch (e) {
-            if (storeWide(e)) throw e;
-            outcomes.push({ ok: false, v: e });
-          }
-        }
-      })
+      .batch(jobs.map((j) => j.run))
       .then(
-        () => {
+        (outcomes) => {
           for (const [i, j] of jobs.entries()) {
-            if (outcomes[i].ok) j.resolve(outcomes[i].v);
-            else j.reject(outcomes[i].v);
+            const o = outcomes[i];
+            if (o.ok) j.resolve(o.value);
+            else j.reject(o.error);
           }
         },
         (e) => {

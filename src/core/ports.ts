@@ -214,16 +214,6 @@ export interface Store {
   verify(): Promise<Problem[]>;
   isEmpty(): Promise<boolean>;
 
-  /**
-   * Group commit: runs `fn`'s calls of this store in one write transaction,
-   * made durable by one commit. Each call keeps its own all-or-nothing (a
-   * savepoint), so a call that fails undoes only itself; `fn`'s result comes
-   * after the commit, and if the commit fails nothing of it happened. `fn` may
-   * run again (PostgreSQL retries a serialization failure), so it starts afresh.
-   * Nothing else may use the store while `fn` runs.
-   */
-  group<T>(fn: () => Promise<T>): Promise<T>;
-
   /** The same order placed again under its id (same provider and lines) is a duplicate, not a conflict. */
   placeOrder(p: PlaceInput): Promise<OrderDoc>;
   notify(n: NotifyInput): Promise<OrderDoc>;

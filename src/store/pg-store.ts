@@ -930,11 +930,6 @@ export class PgStore implements Store {
     } else this.later(update, values);
   }
 
-  /** Group commit: the calls inside become savepoints of one transaction (see transaction()). */
-  group<T>(fn: () => Promise<T>): Promise<T> {
-    return this.transaction(fn);
-  }
-
   placeOrder(p: PlaceInput): Promise<OrderDoc> {
     return this.write(async () => {
       const config = await this.currentConfig();

@@ -5,7 +5,7 @@
  * from src/core; this file only reads, applies and records them.
  */
 import type { Statement } from 'better-sqlite3';
-import { failsTheStore, RefusedError, StoreError } from '../core/errors.js';
+import { failsTheStore, RefusedError } from '../core/errors.js';
 import type { OrderStatus } from '../core/lifecycle.js';
 import { mergeLines, type MovementReason } from '../core/lifecycle.js';
 import type { Mode, Policy, ScheduleWindow } from '../core/modes.js';
@@ -752,27 +752,6 @@ export class SqliteStore implements Store {
     this.q(
       `UPDATE orders SET status = ?, holding = ?, updated_at = ?, oversold_units = ?, late_payment = ? WHERE id = ?`,
     ).run(o.status, o.holding ? 1 : 0, o.updatedAt, o.oversoldUnits, o.latePayment ? 1 : 0, o.id);
-  }
-
-  async group<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.db.inTransaction) return fn();
-    try {
-      this.db.exec('BEGIN IMMEDIATE');
-    } catch (e) {
-      throw mapSqliteError(e, this.path);
-    }
-    // Each method's transaction becomes a savepoint inside this one (better-sqlite3 nests them).
-    try {
-      const r = await fn();
-      // A disk full or an I/O error can end the transaction under a savepoint: then nothing is committed.
-      if (!this.db.inTransaction)
-        throw new StoreError('STORE_UNAVAILABLE', `${this.path}: the transaction was lost; nothing was changed`);
-      this.db.exec('COMMIT');
-      return r;
-    } catch (e) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      throw mapSqliteError(e, this.path);
-    }
   }
 
   async placeOrder(p: PlaceInput): Promise<OrderDoc> {

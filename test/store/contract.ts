@@ -352,30 +352,6 @@ export function storeContract(name: string, open: () => Promise<Store>, o: { run
         expect(await store.isEmpty()).toBe(false);
       }));
 
-    it('group commit: the calls inside are applied together, a refused one undoes only itself', () =>
-      using(async (store) => {
-        await store.adjustStock({ sku: 'A', set: 3, nowMs: T0 });
-        await store.setBaseMode('on-order');
-        const r = await store.group(async () => {
-          const out: string[] = [];
-          out.push(
-            (await store.placeOrder({ id: 'g1', provider: 'card', lines: [{ sku: 'A', qty: 2 }], nowMs: T0 })).status,
-          );
-          try {
-            await store.placeOrder({ id: 'g2', provider: 'card', lines: [{ sku: 'A', qty: 2 }], nowMs: T0 });
-          } catch (e) {
-            out.push((e as InvError).code);
-          }
-          out.push((await store.notify({ id: 'g1', transition: 'pay', eventId: 'ge1', nowMs: T0 })).status);
-          return out;
-        });
-        expect(r).toEqual(['pending', 'OUT_OF_STOCK', 'paid']);
-        expect((await store.listStock({ skus: ['A'], nowMs: T0 }))[0]).toMatchObject({ onHand: 1, reserved: 0 });
-        await expect(store.getOrder('g2', T0)).rejects.toMatchObject({ code: 'UNKNOWN_ORDER' });
-        expect((await store.notify({ id: 'g1', transition: 'pay', eventId: 'ge1', nowMs: T0 })).duplicate).toBe(true);
-        expect(await store.verify()).toEqual([]);
-      }));
-
     it('payment method mappings: set, replaced, removed, kept apart from the other settings', () =>
       using(async (store) => {
         expect(await store.methodMap()).toEqual({});

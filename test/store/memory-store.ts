@@ -247,10 +247,6 @@ export class MemoryStore implements Store {
   customProviders(): Promise<Provider[]> {
     return this.view((d) => [...d.providers.values()].sort((a, b) => byKey(a.name, b.name)));
   }
-  /** Each call is its own copy-on-write transaction already; there is no disk to share a commit. */
-  group<T>(fn: () => Promise<T>): Promise<T> {
-    return fn();
-  }
   methodMap(): Promise<Record<string, string>> {
     return this.view((d) => Object.fromEntries([...d.methods].sort(([a], [b]) => byKey(a, b))));
   }
