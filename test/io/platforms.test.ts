@@ -4,7 +4,11 @@
  *   Checkout Session / PaymentIntent objects; the samples in
  *   supabase/stripe-sync-engine packages/fastify-app/src/test/stripe/*.json.
  * - Shopify: the Order resource (shopify.dev/docs/api/admin-rest/latest/resources/order,
- *   Shopify/shopify-api-ruby test/fixtures/order.json), with the 19-digit ids of today's stores.
+ *   Shopify/shopify-api-ruby test/fixtures/order.json), with the 19-digit ids of today's stores;
+ *   the Refund resource of refunds/create (shopify.dev/docs/api/admin-rest/latest/resources/refund:
+ *   `order_id`, `refund_line_items[].restock_type` return / cancel / no_restock, the older
+ *   `restock: true`; the same fields in public clients' types, e.g. stackthatcode/ProfitWise
+ *   Push.Shopify/Model/RefundLineItem.cs).
  * - WooCommerce: the REST API v3 order (woocommerce.github.io/woocommerce-rest-api-docs/#order-properties).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -219,6 +223,16 @@ describe('Shopify', () => {
       headers: { 'x-shopify-topic': 'refunds/create' },
     });
     expect(none.action.kind === 'ignore' && none.action.reason).toMatch(/restocks nothing/);
+    const legacy = translate('shopify', {
+      body: {
+        id: 3,
+        order_id: 2,
+        restock: true,
+        refund_line_items: [{ quantity: 1, restock_type: null, line_item: { sku: 'A' } }],
+      },
+      headers: { 'x-shopify-topic': 'refunds/create' },
+    });
+    expect(legacy.action).toMatchObject({ kind: 'restock', lines: [{ sku: 'A', qty: 1 }] });
   });
 
   it('a line item without a SKU is refused as not mappable, naming it', () => {

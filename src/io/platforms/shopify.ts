@@ -65,7 +65,9 @@ function translateRefund(d: Delivery, platformEvent: string | undefined): Transl
   const back: OrderLine[] = [];
   for (const [i, raw] of items.entries()) {
     const rl = obj(raw, `Shopify refund ${refundId}: refund line ${i + 1}`);
-    if (!RESTOCKS.has(String(rl.restock_type))) continue;
+    // Refunds made before restock_type existed say `restock: true` on the refund itself.
+    const type = rl.restock_type ?? (refund.restock === true ? 'legacy_restock' : 'no_restock');
+    if (!RESTOCKS.has(String(type))) continue;
     const qty = quantity(rl.quantity, `Shopify refund ${refundId}: refund line ${i + 1}`);
     const sku = isObj(rl.line_item) ? optText(rl.line_item, 'sku')?.trim() : undefined;
     if (qty > 0 && sku) back.push({ sku, qty });
