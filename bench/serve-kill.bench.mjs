@@ -1,0 +1,98 @@
+// inv serve killed with SIGKILL mid-load, at full size (issue 16): 50 concurrent
+// senders × 2,000 signed Stripe notifications (the serve bench's workload); once
+// 40% are acknowledged the server is SIGKILLed, restarted, and every notification
+// is sent again, as the platforms retry (and may resend what was answered too).
+// Every notification answered 200 before the kill must come back a duplicate (it
+// was already stored), every resend must be answered 200, and the end state must
+// equal `inv apply --from stripe` of the same events on a fresh store. The suite
+// runs the same scenario at 10 × 30 (test/e2e/serve-load.test.ts).
+// BENCH_QUICK=1: 50 × 40.
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { BIN, benchEnv, row, scratch, timed } from './lib.mjs';
+import { SECRET, send, startServe, workload } from './webhook-load.mjs';
+
+const NOW = '2026-12-03T10:00:00Z';
+const NOW_SEC = Date.parse(NOW) / 1000;
+const SKUS = 100;
+
+function seed(dir, name) {
+  const db = join(dir, name);
+  const env = benchEnv(dir, { INV_NOW: NOW });
+  const stock = Array.from({ length: SKUS }, (_, i) => ({ sku: `S${i}`, qty: 1_000_000 }));
+  const r = timed(process.execPath, [BIN, '--db', db, 'import', '-', '--format', 'json'], {
+    env,
+    input: JSON.stringify(stock),
+  });
+  if (r.code !== 0) throw new Error(`seeding failed: ${r.stderr}`);
+  timed(process.execPath, [BIN, '--db', db, 'set-mode', 'on-order'], { env });
+  return db;
+}
+
+/** What the shop ends with: its stock, each order's status, lines and hold, and whether it verifies. */
+function state(dir, db) {
+  const env = benchEnv(dir, { INV_NOW: NOW });
+  const inv = (args) => timed(process.execPath, [BIN, '--db', db, ...args], { env }).stdout;
+  const orders = JSON.parse(inv(['order', 'list', '--json'])).orders.map((o) => [o.id, o.status, o.lines, o.reserved]);
+  return {
+    stock: inv(['stock', '--json']),
+    orders: JSON.stringify(orders),
+    ok: JSON.parse(inv(['verify', '--json'])).ok,
+  };
+}
+
+export default async function serveKill({ quick }) {
+  const senders = 50;
+  const total = senders * (quick ? 40 : 2000);
+  const { dir, cleanup } = scratch();
+  try {
+    const bodies = workload(total, SKUS);
+    const env = benchEnv(dir, { INV_NOW: NOW, INV_STRIPE_WEBHOOK_SECRET: SECRET });
+    const db = seed(dir, 'killed.db');
+
+    const first = startServe(BIN, ['--db', db], env);
+    const killAt = Math.floor(total * 0.4);
+    let acked = 0;
+    const before = await send(await first.ready, bodies, senders, NOW_SEC, (r) => {
+      if (r.status === 200 && ++acked === killAt) first.proc.kill('SIGKILL');
+    });
+    const ended = await first.exited;
+    if (ended.signal !== 'SIGKILL') throw new Error(`inv serve was not killed: ${JSON.stringify(ended)}`);
+    const ackedBefore = before.filter((r) => r.status === 200).map((r) => r.i);
+
+    const second = startServe(BIN, ['--db', db], env);
+    const again = await send(await second.ready, bodies, senders, NOW_SEC);
+    second.proc.kill('SIGTERM');
+    const stopped = await second.exited;
+    const refused = again.filter((r) => r.status !== 200).length;
+    const lost = ackedBefore.filter((i) => again[i].duplicate !== true).length;
+
+    const clean = seed(dir, 'clean.db');
+    const file = join(dir, 'events.ndjson');
+    writeFileSync(file, bodies.join('\n'));
+    const a = timed(process.execPath, [BIN, '--db', clean, 'apply', '--from', 'stripe', file], {
+      env: benchEnv(dir, { INV_NOW: NOW }),
+    });
+    if (a.code !== 0) throw new Error(`apply failed: ${a.stderr.slice(0, 500)}`);
+    const s1 = state(dir, db);
+    const s2 = state(dir, clean);
+    const same = s1.ok && s2.ok && s1.stock === s2.stock && s1.orders === s2.orders;
+    process.stderr.write(
+      `  killed after ${ackedBefore.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} acknowledged; resent: ${refused} not 200, ${lost} acknowledged but not stored; end state ${same ? 'equals' : 'DIFFERS FROM'} inv apply's\n`,
+    );
+    return [
+      row(
+        'serve',
+        `inv serve SIGKILLed after ${ackedBefore.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} acknowledged, restarted, all resent: acknowledged but not stored`,
+        lost,
+        'events',
+        null,
+        null,
+        "0; every resend 200; SIGTERM exits 0; end state = inv apply --from's",
+        lost === 0 && refused === 0 && stopped.code === 0 && same,
+      ),
+    ];
+  } finally {
+    cleanup();
+  }
+}
