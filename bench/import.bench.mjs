@@ -26,11 +26,16 @@ function ensureTools() {
   apt(['install', '-y', ...missing]);
 }
 
-/** Sorted SKUs, as a warehouse feed or an export usually is; one name in ten needs quotes. */
-async function generate(file, n) {
+/**
+ * Sorted SKUs, as a warehouse feed or inv's own export is; one name in ten needs
+ * quotes. `shuffled`: the same SKUs in a scattered order (i × 7919 mod n, a
+ * permutation), as an export sorted by product title rather than SKU comes.
+ */
+async function generate(file, n, shuffled = false) {
   const out = createWriteStream(file);
   let buf = 'sku,name,quantity\n';
-  for (let i = 0; i < n; i++) {
+  for (let j = 0; j < n; j++) {
+    const i = shuffled ? (j * 7919) % n : j;
     const name = i % 10 === 0 ? `"Item ${i}, size ""L"""` : `Item number ${i}`;
     buf += `SKU-${String(i).padStart(7, '0')},${name},${(i * 7919) % 1000}\n`;
     if (buf.length > 1 << 20) {
@@ -75,9 +80,9 @@ async function shellImport(dir, file, tag, wal = false) {
   return r;
 }
 
-async function measure(dir, n, runs, withWal = false) {
-  const file = join(dir, `stock-${n}.csv`);
-  await generate(file, n);
+async function measure(dir, n, runs, withWal = false, shuffled = false) {
+  const file = join(dir, `stock-${n}${shuffled ? '-shuffled' : ''}.csv`);
+  await generate(file, n, shuffled);
   const inv = [];
   const shell = [];
   const wal = [];
@@ -112,6 +117,7 @@ export default async function importBench({ quick }) {
   try {
     const m1 = await measure(dir, big, runs, true);
     const m2 = await measure(dir, small, runs);
+    const m3 = await measure(dir, big, quick ? 1 : 3, false, true);
     const label = (n) => (n >= 1_000_000 ? `${n / 1_000_000}M` : `${n / 1000}k`);
     const rows = [
       row(
@@ -135,6 +141,16 @@ export default async function importBench({ quick }) {
         undefined,
       ),
       row('import', `inv import ${label(big)}, rows/s`, big / m1.invS, 'rows/s', null, null, null, undefined),
+      row(
+        'import',
+        `inv import ${label(big)} new SKUs in scattered order, wall`,
+        m3.invS,
+        's',
+        `sqlite3 .import ${label(big)}, the same file`,
+        m3.shellS,
+        'informational',
+        undefined,
+      ),
       row(
         'import',
         `inv import ${label(small)} new SKUs, wall`,

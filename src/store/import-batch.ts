@@ -164,29 +164,75 @@ class TempStager implements Stager {
 }
 
 /**
+ * Rows that arrive out of key order, in the scratch database: appended as they
+ * come (an insert at a random place of the staging table's b-tree costs ten
+ * times one at its end: 12 s against 1.2 s for a million shuffled SKUs), then
+ * sorted once and merged into the staging table in key order and, within a
+ * key, in the order they were read (by line), by the same upsert.
+ */
+const UNSORTED = `
+  CREATE TABLE import_unsorted (
+    sku     TEXT NOT NULL,
+    loc     TEXT NOT NULL DEFAULT '',
+    qty     INTEGER NOT NULL,
+    name    TEXT,
+    low     INTEGER,
+    product TEXT,
+    line    INTEGER NOT NULL
+  )`;
+const MERGE_UNSORTED = `INSERT INTO import_stage (sku, loc, qty, name, low, product, line)
+  SELECT sku, loc, qty, name, low, product, line FROM import_unsorted WHERE true ORDER BY sku, loc, line${INSERT_TAIL}`;
+
+/**
  * The worker's program, run with `eval` so that it needs no file of its own in
  * the bundle: it opens the scratch file with better-sqlite3 (resolved by the
- * main thread), writes each posted batch of rows, and acknowledges it.
+ * main thread), writes each posted batch of rows, and acknowledges it. While
+ * the rows arrive in key order (a sorted export: the usual case) they go
+ * straight into the staging table, each at its end; from the first row out of
+ * order on, into import_unsorted, merged at the end (UNSORTED). Every row of
+ * the sorted part was read before every row of the other, so a key's rows
+ * still merge in the order they were read. The order is judged by JavaScript's
+ * string order, which differs from SQLite's for a few characters: such a row
+ * only costs an insert inside the b-tree instead of at its end.
  */
 const STAGER_THREAD = `
 const { parentPort, workerData: w } = require('node:worker_threads');
 const fail = (e) => { parentPort.postMessage({ error: String((e && e.message) || e), code: e && e.code }); parentPort.close(); };
 let db;
 const full = {};
+const fullU = {};
 const sql = (cols, rows) => w.shapes[cols].head + Array(rows).fill(w.shapes[cols].group).join(',') + w.tail;
+const sqlU = (cols, rows) => w.shapes[cols].headU + Array(rows).fill(w.shapes[cols].group).join(',');
+let sorted = true;
+let lastSku = null;
+let lastLoc = '';
+const put = (cols, params, from, to, unsorted) => {
+  const stmt = unsorted ? fullU : full;
+  const text = unsorted ? sqlU : sql;
+  let i = from;
+  for (; i + w.batch <= to; i += w.batch) stmt[cols].run(params.slice(i * cols, (i + w.batch) * cols));
+  if (i < to) db.prepare(text(cols, to - i)).run(params.slice(i * cols, to * cols));
+};
 try {
   const Database = require(w.sqlite);
   db = new Database(w.file);
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -' + w.cacheKiB);
+  // The final sort may use a second thread: the main one waits for it.
+  db.pragma('threads = 1');
   db.exec(w.schema);
+  db.exec(w.unsorted);
   db.exec('BEGIN');
-  for (const cols of Object.keys(w.shapes)) full[cols] = db.prepare(sql(cols, w.batch));
+  for (const cols of Object.keys(w.shapes)) {
+    full[cols] = db.prepare(sql(cols, w.batch));
+    fullU[cols] = db.prepare(sqlU(cols, w.batch));
+  }
 } catch (e) { fail(e); }
 parentPort.on('message', (m) => {
   try {
     if (m === 'end') {
+      if (!sorted) db.exec(w.merge);
       db.exec('COMMIT');
       db.close();
       parentPort.postMessage({ done: true });
@@ -195,9 +241,21 @@ parentPort.on('message', (m) => {
     }
     const { cols, params } = m;
     const rows = params.length / cols;
-    let i = 0;
-    for (; i + w.batch <= rows; i += w.batch) full[cols].run(params.slice(i * cols, (i + w.batch) * cols));
-    if (i < rows) db.prepare(sql(cols, rows - i)).run(params.slice(i * cols));
+    let k = 0;
+    if (sorted) {
+      for (; k < rows; k++) {
+        const sku = params[k * cols];
+        const loc = cols === 7 ? params[k * cols + 1] : '';
+        if (lastSku !== null && (sku < lastSku || (sku === lastSku && loc < lastLoc))) {
+          sorted = false;
+          break;
+        }
+        lastSku = sku;
+        lastLoc = loc;
+      }
+      put(cols, params, 0, k, false);
+    }
+    if (k < rows) put(cols, params, k, rows, true);
     parentPort.postMessage({ ack: true });
   } catch (e) { fail(e); }
 });`;
@@ -233,8 +291,13 @@ class WorkerStager implements Stager {
         file: this.file,
         cacheKiB: STAGE_CACHE_KIB,
         schema: stageTable('CREATE TABLE'),
+        unsorted: UNSORTED,
+        merge: MERGE_UNSORTED,
         shapes: Object.fromEntries(
-          ([5, 7] as const).map((c) => [c, { head: insertHead('import_stage', c), group: SHAPES[c].group }]),
+          ([5, 7] as const).map((c) => [
+            c,
+            { head: insertHead('import_stage', c), headU: insertHead('import_unsorted', c), group: SHAPES[c].group },
+          ]),
         ),
         tail: INSERT_TAIL,
         batch: BATCH,

@@ -452,6 +452,73 @@ describe('inv export', () => {
   });
 });
 
+describe('rows out of key order', () => {
+  // stdin is staged by the worker thread, which takes rows out of order aside and
+  // merges them at the end; a small file is staged in this thread's TEMP table,
+  // row by row. Both must come to the same import, whatever the order of the rows.
+  const shuffled = <T>(xs: T[], seed: number): T[] => {
+    const out = [...xs];
+    for (let i = out.length - 1; i > 0; i--) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const j = seed % (i + 1);
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    return out;
+  };
+  const both = (input: string, args: string[]) => {
+    const viaFile = tempStore();
+    const file = join(viaFile.dir, 'rows.csv');
+    writeFileSync(file, input);
+    const viaStdin = tempStore();
+    const a = viaFile.run(['import', file, '--json', '--now', NOW, ...args]);
+    const b = viaStdin.run(['import', '-', '--json', '--now', NOW, ...args], { input });
+    // The movements, but for their note: the source's name (the file, or stdin).
+    const state = (s: Store) => [
+      s.run(['export', '--format', 'ndjson']).stdout,
+      ...['K0005', 'K0123', 'K0400', 'K0777'].map((sku) => movements(s, sku).map(({ note: _, ...m }) => m)),
+    ];
+    return { a, b, same: () => JSON.stringify(state(viaFile)) === JSON.stringify(state(viaStdin)) };
+  };
+
+  it('a sorted run, then shuffled rows repeating SKUs of both parts: the same as row by row, for sum, last and refused', () => {
+    const lines = ['sku,name,quantity,lowStock'];
+    for (let i = 0; i < 300; i++)
+      lines.push(`K${String(i).padStart(4, '0')},Sorted ${i},${i % 17},${i % 5 === 0 ? 3 : ''}`);
+    lines.push('K0299,,4,'); // a repeat while still in order
+    const rest: string[] = [];
+    for (let i = 0; i < 900; i++) {
+      const k = (i * 7919) % 800; // SKUs of the sorted part and new ones, several times each
+      rest.push(
+        `K${String(k).padStart(4, '0')},${i % 3 === 0 ? '' : `Late ${i}`},${i % 11},${i % 7 === 0 ? i % 4 : ''}`,
+      );
+    }
+    const input = `${[...lines, ...shuffled(rest, 42)].join('\n')}\n`;
+    for (const dup of ['sum', 'last']) {
+      const { a, b, same } = both(input, ['--duplicates', dup]);
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      const { source: _a, ...ja } = a.json;
+      const { source: _b, ...jb } = b.json;
+      expect(jb).toEqual(ja);
+      expect(same()).toBe(true);
+    }
+    const refused = both(input, []);
+    expect(refused.a.code).toBe(2);
+    expect(refused.b.json.error.details).toEqual(refused.a.json.error.details);
+  });
+
+  it("a Shopify inventory export's rows shuffled (several locations per SKU): the same as in order", () => {
+    const [head, ...rows] = readFileSync(fixture('shopify-inventory-current.csv'), 'utf8').trimEnd().split('\n');
+    const input = `${[head, ...shuffled(rows, 7)].join('\n')}\n`;
+    const inOrder = tempStore();
+    expect(inOrder.run(['import', fixture('shopify-inventory-current.csv')]).code).toBe(0);
+    const out = tempStore();
+    const r = out.run(['import', '-', '--json'], { input });
+    expect(r.code, r.stderr).toBe(0);
+    expect(out.run(['export', '--format', 'ndjson']).stdout).toBe(inOrder.run(['export', '--format', 'ndjson']).stdout);
+  });
+});
+
 describe('large inputs', () => {
   it('a file of 100,000 rows is staged in parallel, applied whole, with no progress bar when stderr is not a terminal', () => {
     const s = tempStore();
