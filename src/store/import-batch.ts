@@ -46,8 +46,12 @@ import { DUE_HELD } from './sqlite-sql.js';
 
 /** Rows per INSERT statement: one statement per row costs twice as much (perf-baselines §3). */
 const BATCH = 100;
-/** Page cache for writing the staging table, which may arrive in any order. */
-const STAGE_CACHE_KIB = 8_000;
+/**
+ * Page cache for writing the staging table: small, since every write goes to
+ * the end of a b-tree (rows out of order are appended aside and merged in order,
+ * UNSORTED below). 2 MB measured as fast as 8 MB, 6–20 MB lighter at 1M rows.
+ */
+const STAGE_CACHE_KIB = 2_000;
 /** Page cache while reading the staging table and applying it, both in SKU order. */
 const APPLY_CACHE_KIB = 2_000;
 /** Inputs from this size on (and stdin) are staged by a worker thread. */
