@@ -125,3 +125,21 @@ export function seedOrdersShop(dir, db) {
   if (m.code !== 0) throw new Error(m.stderr);
   return db;
 }
+
+/** The moment the serve benches act at (their signatures are made for it), and their shop's SKUs. */
+export const SERVE_NOW = '2026-12-03T10:00:00Z';
+export const SERVE_SKUS = 100;
+
+/** A store `name` in `dir` with SERVE_SKUS SKUs of a million units each, on-order; returns its path. */
+export function seedServeShop(dir, name) {
+  const db = join(dir, name);
+  const env = benchEnv(dir, { INV_NOW: SERVE_NOW });
+  const stock = Array.from({ length: SERVE_SKUS }, (_, i) => ({ sku: `S${i}`, qty: 1_000_000 }));
+  const r = timed(process.execPath, [BIN, '--db', db, 'import', '-', '--format', 'json'], {
+    env,
+    input: JSON.stringify(stock),
+  });
+  if (r.code !== 0) throw new Error(`seeding failed: ${r.stderr}`);
+  timed(process.execPath, [BIN, '--db', db, 'set-mode', 'on-order'], { env });
+  return db;
+}

@@ -9,25 +9,11 @@
 // BENCH_QUICK=1: 50 × 40.
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { BIN, benchEnv, row, scratch, timed } from './lib.mjs';
+import { BIN, SERVE_NOW, SERVE_SKUS, benchEnv, row, scratch, seedServeShop, timed } from './lib.mjs';
 import { SECRET, send, startServe, workload } from './webhook-load.mjs';
 
-const NOW = '2026-12-03T10:00:00Z';
+const NOW = SERVE_NOW;
 const NOW_SEC = Date.parse(NOW) / 1000;
-const SKUS = 100;
-
-function seed(dir, name) {
-  const db = join(dir, name);
-  const env = benchEnv(dir, { INV_NOW: NOW });
-  const stock = Array.from({ length: SKUS }, (_, i) => ({ sku: `S${i}`, qty: 1_000_000 }));
-  const r = timed(process.execPath, [BIN, '--db', db, 'import', '-', '--format', 'json'], {
-    env,
-    input: JSON.stringify(stock),
-  });
-  if (r.code !== 0) throw new Error(`seeding failed: ${r.stderr}`);
-  timed(process.execPath, [BIN, '--db', db, 'set-mode', 'on-order'], { env });
-  return db;
-}
 
 /** What the shop ends with: its stock, each order's status, lines and hold, and whether it verifies. */
 function state(dir, db) {
@@ -46,9 +32,9 @@ export default async function serveKill({ quick }) {
   const total = senders * (quick ? 40 : 2000);
   const { dir, cleanup } = scratch();
   try {
-    const bodies = workload(total, SKUS);
+    const bodies = workload(total, SERVE_SKUS);
     const env = benchEnv(dir, { INV_NOW: NOW, INV_STRIPE_WEBHOOK_SECRET: SECRET });
-    const db = seed(dir, 'killed.db');
+    const db = seedServeShop(dir, 'killed.db');
 
     const first = startServe(BIN, ['--db', db], env);
     const killAt = Math.floor(total * 0.4);
@@ -67,7 +53,7 @@ export default async function serveKill({ quick }) {
     const refused = again.filter((r) => r.status !== 200).length;
     const lost = ackedBefore.filter((i) => again[i].duplicate !== true).length;
 
-    const clean = seed(dir, 'clean.db');
+    const clean = seedServeShop(dir, 'clean.db');
     const file = join(dir, 'events.ndjson');
     writeFileSync(file, bodies.join('\n'));
     const a = timed(process.execPath, [BIN, '--db', clean, 'apply', '--from', 'stripe', file], {

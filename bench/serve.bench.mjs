@@ -6,25 +6,11 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, benchEnv, row, scratch, timed } from './lib.mjs';
+import { BIN, SERVE_NOW, SERVE_SKUS, benchEnv, row, scratch, seedServeShop, timed } from './lib.mjs';
 import { SECRET, percentile, send, startServe, workload } from './webhook-load.mjs';
 
-const NOW = '2026-12-03T10:00:00Z';
+const NOW = SERVE_NOW;
 const NOW_SEC = Date.parse(NOW) / 1000;
-const SKUS = 100;
-
-function seed(dir, name) {
-  const db = join(dir, name);
-  const env = benchEnv(dir, { INV_NOW: NOW });
-  const stock = Array.from({ length: SKUS }, (_, i) => ({ sku: `S${i}`, qty: 1_000_000 }));
-  const r = timed(process.execPath, [BIN, '--db', db, 'import', '-', '--format', 'json'], {
-    env,
-    input: JSON.stringify(stock),
-  });
-  if (r.code !== 0) throw new Error(`seeding failed: ${r.stderr}`);
-  timed(process.execPath, [BIN, '--db', db, 'set-mode', 'on-order'], { env });
-  return db;
-}
 
 const state = (dir, db) => {
   const env = benchEnv(dir, { INV_NOW: NOW });
@@ -68,9 +54,9 @@ export default async function serveBench({ quick }) {
   const total = senders * (quick ? 40 : 2000);
   const { dir, cleanup } = scratch();
   try {
-    const bodies = workload(total, SKUS);
+    const bodies = workload(total, SERVE_SKUS);
     // inv serve, 50 concurrent senders.
-    const served = seed(dir, 'served.db');
+    const served = seedServeShop(dir, 'served.db');
     const server = startServe(BIN, ['--db', served], {
       ...benchEnv(dir, { INV_NOW: NOW, INV_STRIPE_WEBHOOK_SECRET: SECRET }),
     });
@@ -85,7 +71,7 @@ export default async function serveBench({ quick }) {
     const lat = results.map((r) => r.ms);
 
     // inv apply --from stripe, the same events from a file.
-    const applied = seed(dir, 'applied.db');
+    const applied = seedServeShop(dir, 'applied.db');
     const file = join(dir, 'events.ndjson');
     writeFileSync(file, bodies.join('\n'));
     const a = timed(process.execPath, [BIN, '--db', applied, 'apply', '--from', 'stripe', file], {
@@ -98,7 +84,7 @@ export default async function serveBench({ quick }) {
     const same = s1.ok && s2.ok && s1.stock === s2.stock;
 
     // Latency of apply as a pipe consumer, on a sample of the events (a fresh store).
-    const piped = seed(dir, 'piped.db');
+    const piped = seedServeShop(dir, 'piped.db');
     const pl = await pipeLatencies(dir, piped, bodies.slice(0, Math.min(2000, bodies.length)));
 
     const label = `${senders} senders × ${total / senders} signed events`;

@@ -1,6 +1,6 @@
 // Signed Stripe notifications for load: a workload, a server to send them to, and
 // concurrent senders. Shared by the load and kill tests (test/e2e/serve-load.test.ts,
-// small) and the bench (bench/serve.bench.mjs, 50 senders × 2,000 events).
+// small) and the benches (bench/serve.bench.mjs, bench/serve-kill.bench.mjs: 50 senders × 2,000 events).
 import { spawn } from 'node:child_process';
 import Stripe from 'stripe';
 
