@@ -55,9 +55,10 @@ const MAX_GROUP = 64;
 /**
  * One store connection, and group commit: the notifications that arrive while
  * a commit is under way wait, then go together into the next batch (Store.batch:
- * one transaction, each in its own savepoint), and are answered once that one
- * commit is on disk. One sync per group instead of one per event; each keeps its
- * own all-or-nothing, and the store itself failing (locked, full) fails the group.
+ * one transaction, each in its own savepoint; on PostgreSQL each store call is),
+ * and are answered once that one commit is on disk. One sync per group instead
+ * of one per event; one that is refused undoes only itself, and the store itself
+ * failing (locked, full) fails the group.
  */
 function groupCommit(store: Store): <T>(fn: () => Promise<T>) => Promise<T> {
   type Job = { run: () => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void };
