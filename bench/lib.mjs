@@ -4,7 +4,7 @@
 // `ratio` compares `value` with a baseline measured in the same run (never a
 // constant), `goal` says in words what ratio is wanted, and `ok` whether it was met.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,4 +142,28 @@ export function seedServeShop(dir, name) {
   if (r.code !== 0) throw new Error(`seeding failed: ${r.stderr}`);
   timed(process.execPath, [BIN, '--db', db, 'set-mode', 'on-order'], { env });
   return db;
+}
+
+/** `inv apply --from stripe` of `bodies`, from a file, on a fresh serve shop `name`: the store and the run's wall ms. */
+export function applyServeEvents(dir, name, bodies) {
+  const db = seedServeShop(dir, name);
+  const file = join(dir, `${name}.ndjson`);
+  writeFileSync(file, bodies.join('\n'));
+  const a = timed(process.execPath, [BIN, '--db', db, 'apply', '--from', 'stripe', file], {
+    env: benchEnv(dir, { INV_NOW: SERVE_NOW }),
+  });
+  if (a.code !== 0) throw new Error(`apply failed: ${a.stderr.slice(0, 500)}`);
+  return { db, ms: a.ms };
+}
+
+/** What a serve shop ends with: its stock, each order's status, lines and hold (as JSON text), and whether it verifies. */
+export function serveState(dir, db) {
+  const env = benchEnv(dir, { INV_NOW: SERVE_NOW });
+  const inv = (args) => timed(process.execPath, [BIN, '--db', db, ...args], { env }).stdout;
+  const orders = JSON.parse(inv(['order', 'list', '--json'])).orders.map((o) => [o.id, o.status, o.lines, o.reserved]);
+  return {
+    stock: inv(['stock', '--json']),
+    orders: JSON.stringify(orders),
+    ok: JSON.parse(inv(['verify', '--json'])).ok,
+  };
 }

@@ -7,25 +7,21 @@
 // equal `inv apply --from stripe` of the same events on a fresh store. The suite
 // runs the same scenario at 10 × 30 (test/e2e/serve-load.test.ts).
 // BENCH_QUICK=1: 50 × 40.
-import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
-import { BIN, SERVE_NOW, SERVE_SKUS, benchEnv, row, scratch, seedServeShop, timed } from './lib.mjs';
+import {
+  BIN,
+  SERVE_NOW,
+  SERVE_SKUS,
+  applyServeEvents,
+  benchEnv,
+  row,
+  scratch,
+  seedServeShop,
+  serveState,
+} from './lib.mjs';
 import { SECRET, send, startServe, workload } from './webhook-load.mjs';
 
 const NOW = SERVE_NOW;
 const NOW_SEC = Date.parse(NOW) / 1000;
-
-/** What the shop ends with: its stock, each order's status, lines and hold, and whether it verifies. */
-function state(dir, db) {
-  const env = benchEnv(dir, { INV_NOW: NOW });
-  const inv = (args) => timed(process.execPath, [BIN, '--db', db, ...args], { env }).stdout;
-  const orders = JSON.parse(inv(['order', 'list', '--json'])).orders.map((o) => [o.id, o.status, o.lines, o.reserved]);
-  return {
-    stock: inv(['stock', '--json']),
-    orders: JSON.stringify(orders),
-    ok: JSON.parse(inv(['verify', '--json'])).ok,
-  };
-}
 
 export default async function serveKill({ quick }) {
   const senders = 50;
@@ -53,15 +49,9 @@ export default async function serveKill({ quick }) {
     const refused = again.filter((r) => r.status !== 200).length;
     const lost = ackedBefore.filter((i) => again[i].duplicate !== true).length;
 
-    const clean = seedServeShop(dir, 'clean.db');
-    const file = join(dir, 'events.ndjson');
-    writeFileSync(file, bodies.join('\n'));
-    const a = timed(process.execPath, [BIN, '--db', clean, 'apply', '--from', 'stripe', file], {
-      env: benchEnv(dir, { INV_NOW: NOW }),
-    });
-    if (a.code !== 0) throw new Error(`apply failed: ${a.stderr.slice(0, 500)}`);
-    const s1 = state(dir, db);
-    const s2 = state(dir, clean);
+    const clean = applyServeEvents(dir, 'clean', bodies);
+    const s1 = serveState(dir, db);
+    const s2 = serveState(dir, clean.db);
     const same = s1.ok && s2.ok && s1.stock === s2.stock && s1.orders === s2.orders;
     process.stderr.write(
       `  killed after ${ackedBefore.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} acknowledged; resent: ${refused} not 200, ${lost} acknowledged but not stored; end state ${same ? 'equals' : 'DIFFERS FROM'} inv apply's\n`,

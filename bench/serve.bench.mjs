@@ -2,22 +2,23 @@
 // notifications from 50 concurrent senders × 2,000 events each, against
 // `inv apply --from stripe` of the same events in the same run (events/s of the
 // whole file; latency of one event at a time through a pipe, as a queue feeds it).
-// Both end states must agree and verify; every request must be answered 200.
+// Both end states (stock and orders) must agree and verify; every request must be answered 200.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { BIN, SERVE_NOW, SERVE_SKUS, benchEnv, row, scratch, seedServeShop, timed } from './lib.mjs';
+import {
+  BIN,
+  SERVE_NOW,
+  SERVE_SKUS,
+  applyServeEvents,
+  benchEnv,
+  row,
+  scratch,
+  seedServeShop,
+  serveState,
+} from './lib.mjs';
 import { SECRET, percentile, send, startServe, workload } from './webhook-load.mjs';
 
 const NOW = SERVE_NOW;
 const NOW_SEC = Date.parse(NOW) / 1000;
-
-const state = (dir, db) => {
-  const env = benchEnv(dir, { INV_NOW: NOW });
-  const stock = timed(process.execPath, [BIN, '--db', db, 'stock', '--json'], { env }).stdout;
-  const ok = JSON.parse(timed(process.execPath, [BIN, '--db', db, 'verify', '--json'], { env }).stdout).ok;
-  return { stock, ok };
-};
 
 /** Per-event latency of `inv apply --from stripe -` fed one event at a time (the next sent when the last is answered). */
 async function pipeLatencies(dir, db, bodies) {
@@ -71,17 +72,11 @@ export default async function serveBench({ quick }) {
     const lat = results.map((r) => r.ms);
 
     // inv apply --from stripe, the same events from a file.
-    const applied = seedServeShop(dir, 'applied.db');
-    const file = join(dir, 'events.ndjson');
-    writeFileSync(file, bodies.join('\n'));
-    const a = timed(process.execPath, [BIN, '--db', applied, 'apply', '--from', 'stripe', file], {
-      env: benchEnv(dir, { INV_NOW: NOW }),
-    });
-    if (a.code !== 0) throw new Error(`apply failed: ${a.stderr.slice(0, 500)}`);
-    const applySec = a.ms / 1000;
-    const s1 = state(dir, served);
-    const s2 = state(dir, applied);
-    const same = s1.ok && s2.ok && s1.stock === s2.stock;
+    const applied = applyServeEvents(dir, 'applied', bodies);
+    const applySec = applied.ms / 1000;
+    const s1 = serveState(dir, served);
+    const s2 = serveState(dir, applied.db);
+    const same = s1.ok && s2.ok && s1.stock === s2.stock && s1.orders === s2.orders;
 
     // Latency of apply as a pipe consumer, on a sample of the events (a fresh store).
     const piped = seedServeShop(dir, 'piped.db');
