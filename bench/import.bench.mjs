@@ -64,7 +64,10 @@ async function invImport(dir, file, tag) {
 /** `wal`: the shell writing a WAL database with inv's durability, as inv's store is (perf-baselines §3's set-up). */
 async function shellImport(dir, file, tag, wal = false) {
   const db = join(dir, `sqlite-${tag}.db`);
-  for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+  const clear = () => {
+    for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+  };
+  clear();
   const r = await timedWithPeak(
     'sqlite3',
     [
@@ -76,7 +79,7 @@ async function shellImport(dir, file, tag, wal = false) {
     { env: benchEnv(dir) },
   );
   if (r.code !== 0) throw new Error(`sqlite3 .import failed (${r.code}): ${r.stderr.slice(0, 300)}`);
-  for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+  clear();
   return r;
 }
 

@@ -81,13 +81,12 @@ function translateRefund(d: Delivery, platformEvent: string | undefined): Transl
 }
 
 export function translateShopify(d: Delivery): Translated {
-  if ((header(d, 'shopify-topic') ?? '') === 'refunds/create')
-    return translateRefund(d, header(d, 'shopify-event-id') ?? header(d, 'shopify-webhook-id'));
+  const topic = header(d, 'shopify-topic') ?? 'orders/updated';
+  const platformEvent = header(d, 'shopify-event-id') ?? header(d, 'shopify-webhook-id');
+  if (topic === 'refunds/create') return translateRefund(d, platformEvent);
   const order = obj(d.body, 'a Shopify order');
   const shopifyId = id(order, 'id', 'a Shopify order');
-  const topic = header(d, 'shopify-topic') ?? 'orders/updated';
   const orderId = `shopify:${shopifyId}`;
-  const platformEvent = header(d, 'shopify-event-id') ?? header(d, 'shopify-webhook-id');
   const base = { platform: 'shopify' as const, type: topic, test: order.test === true };
   const rule = TOPICS[topic];
   if (!rule)
