@@ -537,4 +537,25 @@ describe('large inputs', () => {
     expect(dup.code).toBe(2);
     expect(dup.json.error.details.map((d: { line: number }) => d.line)).toEqual([9, n + 2]);
   });
+
+  it('a sorted file of 100,000 rows that repeats a SKU on the next line: refused, or summed with --duplicates sum', () => {
+    const s = tempStore();
+    const file = join(s.dir, 'repeat.csv');
+    const n = 100_000;
+    const lines = ['sku,name,quantity'];
+    for (let i = 0; i < n; i++) {
+      lines.push(`SKU-${String(i).padStart(6, '0')},Item ${i},${(i % 50) + 1}`);
+      if (i === 500) lines.push('SKU-000500,Item 500,7');
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const refused = s.run(['import', file, '--json']);
+    expect(refused.code).toBe(2);
+    expect(refused.json.error.details.map((d: { line: number }) => d.line)).toEqual([502, 503]);
+    expect(s.run(['stock', '--json']).json.items).toEqual([]);
+    const summed = s.run(['import', file, '--duplicates', 'sum', '--json']);
+    expect(summed.code, summed.stderr).toBe(0);
+    expect(summed.json).toMatchObject({ rows: n + 1, created: n, updated: 0, unchanged: 0, duplicatesResolved: 1 });
+    const mug = s.run(['stock', 'SKU-000500', 'SKU-000501', '--json']).json.items;
+    expect(mug.map((i: { onHand: number }) => i.onHand)).toEqual([8, 2]);
+  });
 });
