@@ -12,7 +12,9 @@
  *    Small imports stage into a TEMP table of this connection. Large ones (or
  *    stdin, of unknown size) stage from a worker thread into a scratch database
  *    file: the worker's inserts then run while this thread parses the next
- *    rows, on the second core, instead of after them.
+ *    rows, on the second core, instead of after them; and a file sorted by SKU
+ *    without repeats (the usual case) goes into a plain table, with nothing to
+ *    merge (STAGER_THREAD).
  * 2. `apply()`: one BEGIN IMMEDIATE transaction reads the staged rows by SKU (the
  *    key order makes that a plain scan), checks the SKUs that have units
  *    reserved with the core's adjustment rule, then writes every ledger movement
@@ -22,7 +24,9 @@
  *    same file again writes nothing.
  *
  * A big transaction needs no per-row durability: synchronous=FULL costs one
- * fsync at the commit, whatever the number of rows.
+ * fsync at the commit, whatever the number of rows; the staging thread flushes
+ * the store's files meanwhile, so that this fsync finds little left to write
+ * (FLUSH_EVERY_MS).
  */
 import type { Statement } from 'better-sqlite3';
 import { mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
