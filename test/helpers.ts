@@ -134,7 +134,7 @@ export function invAsync(args: string[], o: { home: string; env?: Record<string,
 export const BACKEND: 'sqlite' | 'postgres' =
   process.env.INV_TEST_BACKEND === 'postgres' && process.env.INV_TEST_PG_URL ? 'postgres' : 'sqlite';
 
-/** For tests that look inside the SQLite file itself (its bytes, its folder, its journal): run on SQLite only. */
+/** For tests that look inside the SQLite file itself (its bytes, its folder, its journal) or at its own machinery (the import's staging thread): run on SQLite only. */
 export const itOnSqlite = BACKEND === 'sqlite' ? it : it.skip;
 
 let pgSerial = 0;

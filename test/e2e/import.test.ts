@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BASE_ENV, BIN, tempStore, storeBytes } from '../helpers.js';
+import { BASE_ENV, BIN, itOnSqlite, tempStore, storeBytes } from '../helpers.js';
 import { WORKER_FROM_BYTES } from '../../src/store/import-batch.js';
 
 const FIX = resolve(__dirname, '..', 'fixtures', 'import');
@@ -539,27 +539,32 @@ describe('large inputs', () => {
     expect(dup.json.error.details.map((d: { line: number }) => d.line)).toEqual([9, n + 2]);
   });
 
-  it('a sorted file of 100,000 rows that repeats a SKU on the next line: refused, or summed with --duplicates sum', () => {
-    const s = tempStore();
-    const file = join(s.dir, 'repeat.csv');
-    const n = 100_000;
-    const lines = ['sku,name,quantity'];
-    for (let i = 0; i < n; i++) {
-      lines.push(`SKU-${String(i).padStart(6, '0')},Item ${i},${(i % 50) + 1}`);
-      if (i === 500) lines.push('SKU-000500,Item 500,7');
-    }
-    writeFileSync(file, `${lines.join('\n')}\n`);
-    const refused = s.run(['import', file, '--json']);
-    expect(refused.code).toBe(2);
-    expect(refused.json.error.details.map((d: { line: number }) => d.line)).toEqual([502, 503]);
-    expect(s.run(['stock', '--json']).json.items).toEqual([]);
-    const summed = s.run(['import', file, '--duplicates', 'sum', '--json']);
-    expect(summed.code, summed.stderr).toBe(0);
-    expect(summed.json).toMatchObject({ rows: n + 1, created: n, updated: 0, unchanged: 0, duplicatesResolved: 1 });
-    const mug = s.run(['stock', 'SKU-000500', 'SKU-000501', '--json']).json.items;
-    expect(mug.map((i: { onHand: number }) => i.onHand)).toEqual([8, 2]);
-  });
+  itOnSqlite(
+    'a sorted file of 100,000 rows that repeats a SKU on the next line: refused, or summed with --duplicates sum',
+    () => {
+      const s = tempStore();
+      const file = join(s.dir, 'repeat.csv');
+      const n = 100_000;
+      const lines = ['sku,name,quantity'];
+      for (let i = 0; i < n; i++) {
+        lines.push(`SKU-${String(i).padStart(6, '0')},Item ${i},${(i % 50) + 1}`);
+        if (i === 500) lines.push('SKU-000500,Item 500,7');
+      }
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      const refused = s.run(['import', file, '--json']);
+      expect(refused.code).toBe(2);
+      expect(refused.json.error.details.map((d: { line: number }) => d.line)).toEqual([502, 503]);
+      expect(s.run(['stock', '--json']).json.items).toEqual([]);
+      const summed = s.run(['import', file, '--duplicates', 'sum', '--json']);
+      expect(summed.code, summed.stderr).toBe(0);
+      expect(summed.json).toMatchObject({ rows: n + 1, created: n, updated: 0, unchanged: 0, duplicatesResolved: 1 });
+      const mug = s.run(['stock', 'SKU-000500', 'SKU-000501', '--json']).json.items;
+      expect(mug.map((i: { onHand: number }) => i.onHand)).toEqual([8, 2]);
+    },
+  );
 
+  // The next three are about the SQLite store's staging thread and its stages
+  // (STAGER_THREAD); on PostgreSQL the same rules are the small files' tests above.
   /** 100,000 sorted rows of inv's CSV, over 2 MiB (staged by the worker thread). */
   function sortedFile(dir: string, name: string, head: string, row: (i: number) => string): string {
     const file = join(dir, name);
@@ -570,53 +575,59 @@ describe('large inputs', () => {
     return file;
   }
 
-  it('a sorted file of 100,000 rows below the units an order holds: refused with its line, nothing changed', () => {
-    const s = tempStore();
-    s.run(['stock', 'set', 'SKU-050000', '5', '--now', NOW]);
-    s.run(['set-mode', 'on-order']);
-    const placed = s.run([
-      'order',
-      'place',
-      '--item',
-      'SKU-050000:3',
-      '--provider',
-      'boleto',
-      '--id',
-      'A',
-      '--now',
-      NOW,
-    ]);
-    expect(placed.code).toBe(0);
-    const sku = (i: number) => `SKU-${String(i).padStart(6, '0')}`;
-    const row = (i: number, q: number) => `${sku(i)},Item number ${i},${q}`;
-    const low = sortedFile(s.dir, 'low.csv', 'sku,name,quantity', (i) => row(i, i === 50_000 ? 1 : 4));
-    const before = storeBytes(s.db);
-    const r = s.run(['import', low, '--json', '--now', NOW]);
-    expect(r.code).toBe(3);
-    expect(r.json.error.details).toMatchObject([{ line: 50_002, value: '1' }]);
-    expect(storeBytes(s.db).equals(before)).toBe(true);
-    const ok = sortedFile(s.dir, 'ok.csv', 'sku,name,quantity', (i) => row(i, i === 50_000 ? 3 : 4));
-    expect(s.run(['import', ok, '--json', '--now', NOW]).json).toMatchObject({ created: 99_999, updated: 1 });
-    expect(item(s, 'SKU-050000')).toMatchObject({ onHand: 3, reserved: 3 });
-  });
+  itOnSqlite(
+    'a sorted file of 100,000 rows below the units an order holds: refused with its line, nothing changed',
+    () => {
+      const s = tempStore();
+      s.run(['stock', 'set', 'SKU-050000', '5', '--now', NOW]);
+      s.run(['set-mode', 'on-order']);
+      const placed = s.run([
+        'order',
+        'place',
+        '--item',
+        'SKU-050000:3',
+        '--provider',
+        'boleto',
+        '--id',
+        'A',
+        '--now',
+        NOW,
+      ]);
+      expect(placed.code).toBe(0);
+      const sku = (i: number) => `SKU-${String(i).padStart(6, '0')}`;
+      const row = (i: number, q: number) => `${sku(i)},Item number ${i},${q}`;
+      const low = sortedFile(s.dir, 'low.csv', 'sku,name,quantity', (i) => row(i, i === 50_000 ? 1 : 4));
+      const before = storeBytes(s.db);
+      const r = s.run(['import', low, '--json', '--now', NOW]);
+      expect(r.code).toBe(3);
+      expect(r.json.error.details).toMatchObject([{ line: 50_002, value: '1' }]);
+      expect(storeBytes(s.db).equals(before)).toBe(true);
+      const ok = sortedFile(s.dir, 'ok.csv', 'sku,name,quantity', (i) => row(i, i === 50_000 ? 3 : 4));
+      expect(s.run(['import', ok, '--json', '--now', NOW]).json).toMatchObject({ created: 99_999, updated: 1 });
+      expect(item(s, 'SKU-050000')).toMatchObject({ onHand: 3, reserved: 3 });
+    },
+  );
 
-  it('a sorted file of 100,000 rows whose lowStock column is filled only far down: set there, kept or removed elsewhere', () => {
-    const s = tempStore();
-    const sku = (i: number) => `SKU-${String(i).padStart(6, '0')}`;
-    const row = (i: number) => `${sku(i)},Item number ${i},${i % 7}`;
-    const first = sortedFile(s.dir, 'first.csv', 'sku,name,quantity', row);
-    expect(s.run(['import', first, '--now', NOW]).code).toBe(0);
-    const lows = sortedFile(s.dir, 'lows.csv', 'sku,name,quantity,lowStock', (i) =>
-      i === 90_000 ? `${row(i)},4` : row(i),
-    );
-    // Only the row with a lowStock changes: the others leave their threshold as it is.
-    expect(s.run(['import', lows, '--json', '--now', NOW]).json).toMatchObject({ updated: 1, unchanged: 99_999 });
-    expect(item(s, 'SKU-090000')?.lowStock).toBe(4);
-    const cleared = sortedFile(s.dir, 'cleared.csv', 'sku,name,quantity,lowStock', (i) =>
-      i === 90_000 ? `${row(i)},` : row(i),
-    );
-    expect(s.run(['import', cleared, '--json', '--now', NOW]).json).toMatchObject({ updated: 1 });
-    expect(item(s, 'SKU-090000')?.lowStock).toBe(null);
-    expect(s.run(['verify']).code).toBe(0);
-  });
+  itOnSqlite(
+    'a sorted file of 100,000 rows whose lowStock column is filled only far down: set there, kept or removed elsewhere',
+    () => {
+      const s = tempStore();
+      const sku = (i: number) => `SKU-${String(i).padStart(6, '0')}`;
+      const row = (i: number) => `${sku(i)},Item number ${i},${i % 7}`;
+      const first = sortedFile(s.dir, 'first.csv', 'sku,name,quantity', row);
+      expect(s.run(['import', first, '--now', NOW]).code).toBe(0);
+      const lows = sortedFile(s.dir, 'lows.csv', 'sku,name,quantity,lowStock', (i) =>
+        i === 90_000 ? `${row(i)},4` : row(i),
+      );
+      // Only the row with a lowStock changes: the others leave their threshold as it is.
+      expect(s.run(['import', lows, '--json', '--now', NOW]).json).toMatchObject({ updated: 1, unchanged: 99_999 });
+      expect(item(s, 'SKU-090000')?.lowStock).toBe(4);
+      const cleared = sortedFile(s.dir, 'cleared.csv', 'sku,name,quantity,lowStock', (i) =>
+        i === 90_000 ? `${row(i)},` : row(i),
+      );
+      expect(s.run(['import', cleared, '--json', '--now', NOW]).json).toMatchObject({ updated: 1 });
+      expect(item(s, 'SKU-090000')?.lowStock).toBe(null);
+      expect(s.run(['verify']).code).toBe(0);
+    },
+  );
 });
