@@ -128,6 +128,8 @@ export function seedOrdersShop(dir, db) {
 
 /** The moment the serve benches act at (their signatures are made for it), and their shop's SKUs. */
 export const SERVE_NOW = '2026-12-03T10:00:00Z';
+/** SERVE_NOW in seconds, as Stripe's signatures stamp it. */
+export const SERVE_NOW_SEC = Date.parse(SERVE_NOW) / 1000;
 export const SERVE_SKUS = 100;
 
 /** A store `name` in `dir` with SERVE_SKUS SKUs of a million units each, on-order; returns its path. */

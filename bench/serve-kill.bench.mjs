@@ -10,6 +10,7 @@
 import {
   BIN,
   SERVE_NOW,
+  SERVE_NOW_SEC,
   SERVE_SKUS,
   applyServeEvents,
   benchEnv,
@@ -20,22 +21,19 @@ import {
 } from './lib.mjs';
 import { SECRET, send, startServe, workload } from './webhook-load.mjs';
 
-const NOW = SERVE_NOW;
-const NOW_SEC = Date.parse(NOW) / 1000;
-
 export default async function serveKill({ quick }) {
   const senders = 50;
   const total = senders * (quick ? 40 : 2000);
   const { dir, cleanup } = scratch();
   try {
     const bodies = workload(total, SERVE_SKUS);
-    const env = benchEnv(dir, { INV_NOW: NOW, INV_STRIPE_WEBHOOK_SECRET: SECRET });
+    const env = benchEnv(dir, { INV_NOW: SERVE_NOW, INV_STRIPE_WEBHOOK_SECRET: SECRET });
     const db = seedServeShop(dir, 'killed.db');
 
     const first = startServe(BIN, ['--db', db], env);
     const killAt = Math.floor(total * 0.4);
     let acked = 0;
-    const before = await send(await first.ready, bodies, senders, NOW_SEC, (r) => {
+    const before = await send(await first.ready, bodies, senders, SERVE_NOW_SEC, (r) => {
       if (r.status === 200 && ++acked === killAt) first.proc.kill('SIGKILL');
     });
     const ended = await first.exited;
@@ -43,7 +41,7 @@ export default async function serveKill({ quick }) {
     const ackedBefore = before.filter((r) => r.status === 200).map((r) => r.i);
 
     const second = startServe(BIN, ['--db', db], env);
-    const again = await send(await second.ready, bodies, senders, NOW_SEC);
+    const again = await send(await second.ready, bodies, senders, SERVE_NOW_SEC);
     second.proc.kill('SIGTERM');
     const stopped = await second.exited;
     const refused = again.filter((r) => r.status !== 200).length;

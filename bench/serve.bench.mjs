@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import {
   BIN,
   SERVE_NOW,
+  SERVE_NOW_SEC,
   SERVE_SKUS,
   applyServeEvents,
   benchEnv,
@@ -17,13 +18,10 @@ import {
 } from './lib.mjs';
 import { SECRET, percentile, send, startServe, workload } from './webhook-load.mjs';
 
-const NOW = SERVE_NOW;
-const NOW_SEC = Date.parse(NOW) / 1000;
-
 /** Per-event latency of `inv apply --from stripe -` fed one event at a time (the next sent when the last is answered). */
 async function pipeLatencies(dir, db, bodies) {
   const p = spawn(process.execPath, [BIN, '--db', db, 'apply', '--from', 'stripe', '-'], {
-    env: benchEnv(dir, { INV_NOW: NOW }),
+    env: benchEnv(dir, { INV_NOW: SERVE_NOW }),
   });
   const ms = [];
   let buf = '';
@@ -59,11 +57,11 @@ export default async function serveBench({ quick }) {
     // inv serve, 50 concurrent senders.
     const served = seedServeShop(dir, 'served.db');
     const server = startServe(BIN, ['--db', served], {
-      ...benchEnv(dir, { INV_NOW: NOW, INV_STRIPE_WEBHOOK_SECRET: SECRET }),
+      ...benchEnv(dir, { INV_NOW: SERVE_NOW, INV_STRIPE_WEBHOOK_SECRET: SECRET }),
     });
     const url = await server.ready;
     const t0 = performance.now();
-    const results = await send(url, bodies, senders, NOW_SEC);
+    const results = await send(url, bodies, senders, SERVE_NOW_SEC);
     const serveSec = (performance.now() - t0) / 1000;
     server.proc.kill('SIGTERM');
     await server.exited;
