@@ -640,6 +640,9 @@ export class SqliteImport implements ImportBatch {
   private async finish(): Promise<void> {
     if (this.finished) return;
     await this.guard(() => this.stager.finish());
+    // A low-stock value moves the staged rows out of the plain table (STAGER_THREAD),
+    // which has no index to look a SKU's value up by when applying.
+    if (this.lowGiven && this.stager.plain) throw new Error('low-stock values were staged in a plain table');
     this.finished = true;
   }
 
@@ -760,9 +763,6 @@ export class SqliteImport implements ImportBatch {
           FROM (${source}) a LEFT JOIN skus s ON s.sku = a.sku
           WHERE ${target} IS NOT COALESCE(s.on_hand, 0)`)
           .run({ now: o.nowMs, note: o.note });
-        // A low-stock value moves the staged rows out of the plain table (STAGER_THREAD),
-        // which has no index to look a SKU's value up by.
-        if (this.lowGiven && this.stager.plain) throw new Error('low-stock values were staged in a plain table');
         const newLow = this.lowGiven
           ? `(SELECT CASE WHEN x.low IS NULL THEN low_stock WHEN x.low < 0 THEN NULL ELSE x.low END
                FROM (SELECT MAX(low) AS low FROM ${this.table} WHERE sku = excluded.sku) x)`
