@@ -249,7 +249,17 @@ const MERGE_UNSORTED = `INSERT INTO import_stage (sku, loc, qty, name, low, prod
  */
 const STAGER_THREAD = `
 const { parentPort, workerData: w } = require('node:worker_threads');
-const fail = (e) => { parentPort.postMessage({ error: String((e && e.message) || e), code: e && e.code }); parentPort.close(); };
+// After a failure (a full disk) nothing more is written: the batches still queued
+// are dropped, so that no SQLite call is under way while the main thread, told
+// of the failure, ends this thread (one that fails then, as the isolate stops,
+// aborts the whole process).
+let failed = false;
+const fail = (e) => {
+  if (failed) return;
+  failed = true;
+  parentPort.postMessage({ error: String((e && e.message) || e), code: e && e.code });
+  parentPort.close();
+};
 let db;
 const heads = { plain: 'head', keyed: 'head', aside: 'headU' };
 const text = (kind, cols, rows) =>
@@ -310,6 +320,7 @@ try {
   db.exec('BEGIN');
 } catch (e) { fail(e); }
 parentPort.on('message', (m) => {
+  if (failed) return;
   try {
     if (m === 'end') {
       if (stage === 'aside') db.exec(w.merge);
@@ -489,7 +500,12 @@ class WorkerStager implements Stager {
   }
 
   dispose(): void {
-    if (!this.exited) void this.worker.terminate();
+    // A thread that failed, or finished its staging, is idle: told to stop, it
+    // ends by itself. Only one still writing is ended outright.
+    if (!this.exited) {
+      if (this.failure || this.done) this.worker.postMessage('stop');
+      else void this.worker.terminate();
+    }
     if (this.attached && this.db.open && !this.db.inTransaction) {
       this.db.exec('DETACH DATABASE stage');
       this.attached = false;
