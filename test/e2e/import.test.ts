@@ -57,6 +57,27 @@ describe("inv's own CSV", () => {
     expect(s.run(['verify']).code).toBe(0);
   });
 
+  it('keeps SKUs and names that a database array literal would mangle: backslashes, quotes, braces, NULL', () => {
+    const s = tempStore();
+    const input = [
+      'sku,name,quantity',
+      'A\\1,"back\\slash \\""",1',
+      '"B{2}","{""a"",NULL}",2',
+      'NULL,NULL,3',
+      'C,,4',
+      '"D,4", \\\\ ,5',
+    ].join('\n');
+    const r = s.run(['import', '-', '--json'], { input });
+    expect(r.code, r.stderr).toBe(0);
+    expect(items(s).map((i) => [i.sku, i.name, i.onHand])).toEqual([
+      ['A\\1', 'back\\slash \\"', 1],
+      ['B{2}', '{"a",NULL}', 2],
+      ['C', '', 4],
+      ['D,4', ' \\\\ ', 5],
+      ['NULL', 'NULL', 3],
+    ]);
+  });
+
   it('reads semicolon- and tab-separated files (spreadsheets saved as CSV in much of Europe) and says so', () => {
     const s = tempStore();
     const semi = join(s.dir, 'lager.csv');
